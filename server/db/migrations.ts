@@ -1,0 +1,158 @@
+/**
+ * Forward-only schema migrations. Each entry upgrades the workspace from
+ * `user_version = index` to `index + 1`. Never edit a shipped migration: add one.
+ */
+export const migrations: string[] = [
+  // 1: the domain model of DESIGN.md
+  `
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    split_train INTEGER NOT NULL DEFAULT 20,
+    split_dev INTEGER NOT NULL DEFAULT 50,
+    split_test INTEGER NOT NULL DEFAULT 30,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    CHECK (split_train >= 0 AND split_dev >= 0 AND split_test >= 0 AND split_train + split_dev + split_test = 100)
+  );
+
+  CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    external_id TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT NOT NULL,
+    output_b TEXT,
+    context TEXT NOT NULL DEFAULT '{}',
+    dimensions TEXT NOT NULL DEFAULT '{}',
+    split TEXT NOT NULL CHECK (split IN ('train','dev','test')),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (dataset_id, external_id)
+  );
+  CREATE INDEX items_dataset_split ON items(dataset_id, split);
+
+  CREATE TABLE criteria (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    scale TEXT NOT NULL DEFAULT 'binary' CHECK (scale IN ('binary','ordinal','pairwise')),
+    levels INTEGER,
+    pass_at INTEGER,
+    principal_annotator TEXT NOT NULL DEFAULT 'expert',
+    target_agreement REAL NOT NULL DEFAULT 0.9,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (dataset_id, name)
+  );
+
+  -- Append-only: a change is a new row; the current label of an annotator is their latest row.
+  CREATE TABLE labels (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL,
+    verdict TEXT,
+    critique TEXT NOT NULL DEFAULT '',
+    ambiguous INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT 'ui',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE INDEX labels_lookup ON labels(criterion_id, item_id, annotator, id);
+  CREATE TRIGGER labels_no_update BEFORE UPDATE ON labels
+    BEGIN SELECT RAISE(ABORT, 'labels are append-only'); END;
+
+  CREATE TABLE prompt_versions (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    template TEXT NOT NULL,
+    model TEXT NOT NULL,
+    base_url TEXT,
+    api_key_env TEXT NOT NULL DEFAULT 'OPENAI_API_KEY',
+    temperature REAL,
+    max_tokens INTEGER,
+    seed INTEGER,
+    examples TEXT NOT NULL DEFAULT '[]',
+    note TEXT NOT NULL DEFAULT '',
+    parent_id INTEGER REFERENCES prompt_versions(id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (criterion_id, number)
+  );
+  CREATE TRIGGER prompt_versions_immutable BEFORE UPDATE ON prompt_versions
+    BEGIN SELECT RAISE(ABORT, 'prompt versions are immutable'); END;
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    version_id INTEGER REFERENCES prompt_versions(id),
+    kind TEXT NOT NULL CHECK (kind IN ('judged','imported')),
+    name TEXT NOT NULL DEFAULT '',
+    split TEXT NOT NULL DEFAULT 'dev' CHECK (split IN ('train','dev','test','all')),
+    scope TEXT NOT NULL DEFAULT 'labelled' CHECK (scope IN ('labelled','all')),
+    samples INTEGER NOT NULL DEFAULT 1 CHECK (samples >= 1),
+    variant TEXT NOT NULL DEFAULT '{}',
+    concurrency INTEGER NOT NULL DEFAULT 8,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','running','done','failed','cancelled')),
+    message TEXT NOT NULL DEFAULT '',
+    total INTEGER NOT NULL DEFAULT 0,
+    owner TEXT,
+    heartbeat_at TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    started_at TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX runs_criterion ON runs(criterion_id, id);
+
+  -- The planned work of a run, fixed when it is created, so a resumed run judges exactly the rest.
+  CREATE TABLE run_items (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (run_id, item_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE judgments (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    sample INTEGER NOT NULL DEFAULT 0,
+    verdict TEXT,
+    critique TEXT NOT NULL DEFAULT '',
+    raw TEXT NOT NULL DEFAULT '',
+    error TEXT,
+    latency_ms INTEGER,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    cached INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (run_id, item_id, sample),
+    CHECK ((verdict IS NULL) <> (error IS NULL))
+  );
+
+  CREATE TABLE root_causes (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (item_id, criterion_id, tag)
+  );
+
+  CREATE TABLE response_cache (
+    key TEXT PRIMARY KEY,
+    content TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  ) WITHOUT ROWID;
+
+  CREATE TABLE model_prices (
+    model TEXT PRIMARY KEY,
+    input_per_mtok REAL NOT NULL,
+    output_per_mtok REAL NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,89 @@
+import type { DB } from './open.ts';
+import type { Judgment, Run, RunKind, RunStatus, RunVariant, SplitFilter } from '../../shared/types.ts';
+
+interface RunRow {
+  id: number; criterion_id: number; dataset_id: number; version_id: number | null; version_number: number | null; kind: RunKind; name: string;
+  split: SplitFilter; scope: 'labelled' | 'all'; samples: number; variant: string; concurrency: number; status: RunStatus; message: string;
+  total: number; created_at: string; started_at: string | null; finished_at: string | null; stats: string;
+}
+interface RunStats { done: number; errors: number; cached: number; prompt_tokens: number; completion_tokens: number; cost: number }
+interface JudgmentRow { id: number; run_id: number; item_id: number; sample: number; verdict: string | null; critique: string; raw: string; error: string | null; latency_ms: number | null; prompt_tokens: number; completion_tokens: number; cost: number; cached: number; attempts: number }
+
+const toRun = (r: RunRow): Run => { const st = JSON.parse(r.stats) as RunStats; return {
+  id: r.id, criterionId: r.criterion_id, datasetId: r.dataset_id, versionId: r.version_id, versionNumber: r.version_number,
+  kind: r.kind, name: r.name, split: r.split, scope: r.scope, samples: r.samples, variant: JSON.parse(r.variant) as RunVariant,
+  concurrency: r.concurrency, status: r.status, message: r.message, total: r.total,
+  done: st.done, errors: st.errors, cached: st.cached, promptTokens: st.prompt_tokens,
+  completionTokens: st.completion_tokens, cost: st.cost,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+}; };
+
+export const toJudgment = (r: JudgmentRow): Judgment => ({
+  id: r.id, runId: r.run_id, itemId: r.item_id, sample: r.sample, verdict: r.verdict, critique: r.critique, raw: r.raw,
+  error: r.error, latencyMs: r.latency_ms, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens,
+  cost: r.cost, cached: r.cached === 1, attempts: r.attempts,
+});
+
+export interface NewRun {
+  criterionId: number; datasetId: number; versionId: number | null; kind: RunKind; name: string; split: SplitFilter;
+  scope: 'labelled' | 'all'; samples: number; variant: RunVariant; concurrency: number; status: RunStatus; itemIds: number[];
+}
+
+export interface NewJudgment {
+  itemId: number; sample: number; verdict: string | null; critique: string; raw: string; error: string | null;
+  latencyMs: number | null; promptTokens: number; completionTokens: number; cost: number; cached: boolean; attempts: number;
+}
+
+export function runsRepository(db: DB) {
+  // Counts come from the judgments themselves (one indexed scan per run), so they can never drift.
+  const select = `SELECT r.*, v.number AS version_number,
+      (SELECT json_object('done', count(*), 'errors', coalesce(sum(error IS NOT NULL), 0), 'cached', coalesce(sum(cached), 0),
+        'prompt_tokens', coalesce(sum(prompt_tokens), 0), 'completion_tokens', coalesce(sum(completion_tokens), 0), 'cost', coalesce(sum(cost), 0))
+       FROM judgments j WHERE j.run_id = r.id) AS stats
+    FROM runs r LEFT JOIN prompt_versions v ON v.id = r.version_id`;
+  const byId = db.prepare<[number], RunRow>(`${select} WHERE r.id = ?`);
+  const byCriterion = db.prepare<[number], RunRow>(`${select} WHERE r.criterion_id = ? ORDER BY r.id DESC`);
+  const unfinished = db.prepare<[], RunRow>(`${select} WHERE r.status IN ('queued','running') ORDER BY r.id`);
+  const insertRun = db.prepare(`INSERT INTO runs (criterion_id, dataset_id, version_id, kind, name, split, scope, samples, variant, concurrency, status, total)
+    VALUES (@criterionId, @datasetId, @versionId, @kind, @name, @split, @scope, @samples, @variant, @concurrency, @status, @total)`);
+  const insertRunItem = db.prepare(`INSERT INTO run_items (run_id, item_id) VALUES (?, ?)`);
+  const setStatus = db.prepare(`UPDATE runs SET status = @status, message = @message,
+    started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+    finished_at = CASE WHEN @status IN ('done','failed','cancelled') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END
+    WHERE id = @id`);
+  const claim = db.prepare(`UPDATE runs SET owner = ?, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`);
+  const runItemIds = db.prepare<[number], { item_id: number }>(`SELECT item_id FROM run_items WHERE run_id = ? ORDER BY item_id`);
+  const insertJudgment = db.prepare(`INSERT INTO judgments
+    (run_id, item_id, sample, verdict, critique, raw, error, latency_ms, prompt_tokens, completion_tokens, cost, cached, attempts)
+    VALUES (@runId, @itemId, @sample, @verdict, @critique, @raw, @error, @latencyMs, @promptTokens, @completionTokens, @cost, @cached, @attempts)
+    ON CONFLICT (run_id, item_id, sample) DO NOTHING`);
+  const judgmentsOf = db.prepare<[number], JudgmentRow>(`SELECT * FROM judgments WHERE run_id = ? ORDER BY item_id, sample`);
+  const finishedKeys = db.prepare<[number], { item_id: number; sample: number }>(`SELECT item_id, sample FROM judgments WHERE run_id = ?`);
+  const heartbeatOf = db.prepare<[number], { owner: string | null; heartbeat_at: string | null }>(`SELECT owner, heartbeat_at FROM runs WHERE id = ?`);
+
+  const repo = {
+    get: (id: number) => { const r = byId.get(id); return r ? toRun(r) : undefined; },
+    list: (criterionId: number) => byCriterion.all(criterionId).map(toRun),
+    unfinished: () => unfinished.all().map(toRun),
+    create: db.transaction((r: NewRun): Run => {
+      const id = Number(insertRun.run({ ...r, variant: JSON.stringify(r.variant), total: r.itemIds.length * r.samples }).lastInsertRowid);
+      for (const itemId of r.itemIds) insertRunItem.run(id, itemId);
+      return repo.get(id)!;
+    }),
+    setStatus: (id: number, status: RunStatus, message = '') => { setStatus.run({ id, status, message }); },
+    /** Marks the run as worked on by `owner` now; the engine calls it periodically so stale runs can be told apart. */
+    heartbeat: (id: number, owner: string) => { claim.run(owner, id); },
+    lease: (id: number) => heartbeatOf.get(id),
+    itemIds: (runId: number) => runItemIds.all(runId).map((r) => r.item_id),
+    /** Writes judgments in one transaction; an already-recorded (item, sample) is never overwritten. */
+    recordJudgments: db.transaction((runId: number, js: NewJudgment[]) => {
+      let written = 0;
+      for (const j of js) written += insertJudgment.run({ ...j, runId, cached: j.cached ? 1 : 0 }).changes;
+      return written;
+    }),
+    judgments: (runId: number) => judgmentsOf.all(runId).map(toJudgment),
+    /** Keys `${itemId}:${sample}` of judgments already recorded for the run. */
+    finishedKeys: (runId: number) => new Set(finishedKeys.all(runId).map((r) => `${r.item_id}:${r.sample}`)),
+  };
+  return repo;
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { AnyObject, Id, IdParams, ImportLabelsBody, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
+import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { sourceFromBody } from './body.ts';
+
+export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ws = app.workspace;
+
+  app.get('/criteria/:id/labels', {
+    schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(LabelSchema) } },
+  }, async (req) => {
+    const c = ws.criterionById(req.params.id);
+    return [...ws.repos.labels.currentByItem(c.id, req.query.annotator ?? c.principalAnnotator).values()];
+  });
+
+  /** Saves a label; 409 with the current label when someone else changed it since `expectedId`. */
+  app.post('/criteria/:id/labels', { schema: { params: IdParams, body: SaveLabelBody, response: { 201: LabelSchema } } }, async (req, reply) => {
+    const c = ws.criterionById(req.params.id);
+    const label = ws.saveLabel(c, { ...req.body, ambiguous: req.body.ambiguous ?? false });
+    return reply.code(201).send(label);
+  });
+
+  /** The full history of an item's labels for the criterion, every annotator, oldest first. */
+  app.get('/criteria/:id/items/:itemId/labels', {
+    schema: { params: Type.Object({ id: Id, itemId: Id }), response: { 200: Type.Array(LabelSchema) } },
+  }, async (req) => ws.repos.labels.history(ws.criterionById(req.params.id).id, ws.item(req.params.itemId).id));
+
+  app.post('/criteria/:id/labels/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { params: IdParams, body: ImportLabelsBody, response: { 200: AnyObject } } }, async (req) =>
+    ws.importLabels(ws.criterionById(req.params.id), sourceFromBody(req.body), req.body.annotator));
+
+  app.get('/criteria/:id/labels/export', { schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(AnyObject) } } }, async (req) =>
+    ws.exportLabels(ws.criterionById(req.params.id), req.query.annotator));
+
+  app.get('/criteria/:id/root-causes', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) =>
+    Object.fromEntries(ws.repos.rootCauses.byItem(ws.criterionById(req.params.id).id)));
+
+  app.post('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 201: AnyObject } } }, async (req, reply) => {
+    const c = ws.criterionById(req.params.id);
+    ws.item(req.body.itemId);
+    ws.repos.rootCauses.add(c.id, req.body.itemId, req.body.tag.trim());
+    return reply.code(201).send({ itemId: req.body.itemId, tags: ws.repos.rootCauses.byItem(c.id).get(req.body.itemId) ?? [] });
+  });
+
+  app.delete('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 200: AnyObject } } }, async (req) => {
+    const c = ws.criterionById(req.params.id);
+    ws.repos.rootCauses.remove(c.id, req.body.itemId, req.body.tag);
+    return { itemId: req.body.itemId, tags: ws.repos.rootCauses.byItem(c.id).get(req.body.itemId) ?? [] };
+  });
+};

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { AnyObject, GateBody, IdParams, ReportQuery } from '../../shared/schemas.ts';
+import { evaluateGate } from '../../shared/metrics/gate.ts';
+import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
+
+export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ws = app.workspace;
+  const query = (q: { run?: number; version?: number; split?: 'train' | 'dev' | 'test' | 'all'; annotator?: string }) =>
+    ({ runId: q.run, versionNumber: q.version, split: q.split, annotator: q.annotator });
+
+  app.get('/criteria/:id/report', {
+    schema: { params: IdParams, querystring: Type.Intersect([ReportQuery, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md'), Type.Literal('html')])), outcomes: Type.Optional(Type.Boolean()) })]) },
+  }, async (req, reply) => {
+    const r = ws.report(ws.criterionById(req.params.id), query(req.query));
+    if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r));
+    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r));
+    const body = reportJson(r);
+    if (!req.query.outcomes) return body;
+    const critiques = new Map(ws.repos.runs.judgments(r.run.id).map((j) => [`${j.itemId}:${j.sample}`, j]));
+    const labels = ws.repos.labels.currentByItem(r.criterion.id, r.annotator);
+    const tags = ws.repos.rootCauses.byItem(r.criterion.id);
+    return {
+      ...body,
+      outcomes: r.outcomes.map((o) => ({
+        itemId: o.item.id, externalId: o.item.externalId, split: o.item.split, dimensions: o.item.dimensions,
+        expert: o.expert, judge: o.judge, excluded: o.excluded, samples: o.samples,
+        expertCritique: labels.get(o.item.id)?.critique ?? '', expertLabelId: labels.get(o.item.id)?.id ?? null,
+        judgeCritique: critiques.get(`${o.item.id}:0`)?.critique ?? '', judgeError: critiques.get(`${o.item.id}:0`)?.error ?? null,
+        rootCauses: tags.get(o.item.id) ?? [],
+      })),
+    };
+  });
+
+  app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: AnyObject } } }, async (req) => {
+    const r = ws.report(ws.criterionById(req.params.id), query(req.body));
+    return { ...evaluateGate(r.report, req.body, req.body.lowerBound ?? false), run: r.run.id, n: r.report.n };
+  });
+
+  /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */
+  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {
+    const c = ws.criterionById(req.params.id);
+    const runs = ws.repos.runs.list(c.id).filter((r) => r.done > 0);
+    const versions = ws.repos.versions.list(c.id);
+    const rows = runs.map((run) => {
+      const metrics = Object.fromEntries((['dev', 'test'] as const).map((split) => {
+        const rep = ws.report(c, { runId: run.id, split }).report;
+        return [split, { n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion }];
+      }));
+      return { run, metrics };
+    });
+    return { criterion: c, versions, runs: rows };
+  });
+};

@@ -1,0 +1,216 @@
+import type { Repositories } from '../db/index.ts';
+import type { Criterion, Dataset, Run } from '../../shared/types.ts';
+import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
+import { InputError, isObject, type SourceRecord } from './records.ts';
+import { assignSplit } from './splits.ts';
+import type { NewItem } from '../db/items.ts';
+import type { NewLabel } from '../db/labels.ts';
+import type { NewJudgment } from '../db/runs.ts';
+
+export interface ImportSource { name: string; records: SourceRecord[] }
+
+/** `--map field=column`: which source column holds each Concur field. */
+export type FieldMap = Record<string, string>;
+
+export function parseFieldMap(pairs: string[]): FieldMap {
+  const map: FieldMap = {};
+  for (const p of pairs) {
+    const m = /^([\w.]+)=(.+)$/.exec(p);
+    if (!m) throw new InputError('--map', null, null, `"${p}" is not field=column`);
+    map[m[1]!] = m[2]!;
+  }
+  return map;
+}
+
+const ITEM_FIELDS = ['id', 'input', 'output', 'output_b', 'context', 'dimensions', 'split'];
+
+function pick(rec: SourceRecord, field: string, map: FieldMap): unknown {
+  const column = map[field] ?? field;
+  return getPath(rec.fields, column);
+}
+
+function getPath(obj: Record<string, unknown>, path: string): unknown {
+  if (path in obj) return obj[path];
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+function text(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+function requireText(src: ImportSource, rec: SourceRecord, field: string, map: FieldMap): string {
+  const v = text(pick(rec, field, map));
+  if (v === null || v.trim() === '') {
+    const column = map[field] ?? field;
+    throw new InputError(src.name, rec.line, column, `is missing or empty${column !== field ? ` (mapped to ${field})` : ''}`);
+  }
+  return v;
+}
+
+/** Validates every record into an item, or throws the first problem; nothing is written here. */
+export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
+  const seen = new Map<string, number>();
+  return src.records.map((rec) => {
+    const externalId = requireText(src, rec, 'id', map);
+    if (seen.has(externalId)) throw new InputError(src.name, rec.line, map.id ?? 'id', `duplicate id "${externalId}" (also on line ${seen.get(externalId)})`);
+    seen.set(externalId, rec.line);
+    const input = requireText(src, rec, 'input', map);
+    const output = requireText(src, rec, 'output', map);
+    const outputB = text(pick(rec, 'output_b', map));
+    return {
+      externalId, input, output, outputB: outputB === '' ? null : outputB,
+      context: parseContext(src, rec, map), dimensions: parseDimensions(src, rec, map), split: 'dev',
+    };
+  });
+}
+
+function parseContext(src: ImportSource, rec: SourceRecord, map: FieldMap): Record<string, unknown> {
+  const v = pick(rec, 'context', map);
+  if (v === undefined || v === null || v === '') return {};
+  if (isObject(v)) return v;
+  if (typeof v === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (isObject(parsed)) return parsed;
+    } catch { /* reported below */ }
+    throw new InputError(src.name, rec.line, map.context ?? 'context', 'must be a JSON object (or a string holding one)');
+  }
+  throw new InputError(src.name, rec.line, map.context ?? 'context', 'must be a JSON object');
+}
+
+function parseDimensions(src: ImportSource, rec: SourceRecord, map: FieldMap): Record<string, string> {
+  const dims: Record<string, string> = {};
+  const v = pick(rec, 'dimensions', map);
+  if (v !== undefined && v !== null && v !== '') {
+    let obj: unknown = v;
+    if (typeof v === 'string') { try { obj = JSON.parse(v); } catch { obj = null; } }
+    if (!isObject(obj)) throw new InputError(src.name, rec.line, map.dimensions ?? 'dimensions', 'must be an object of name → value');
+    for (const [k, val] of Object.entries(obj)) {
+      if (val === null || val === undefined) continue;
+      if (isObject(val) || Array.isArray(val)) throw new InputError(src.name, rec.line, `dimensions.${k}`, 'must be a single value (text or number)');
+      dims[k] = String(val);
+    }
+  }
+  for (const [key, val] of Object.entries(rec.fields)) {
+    if (key.startsWith('dim.') && val !== '' && val !== null && val !== undefined) dims[key.slice(4)] = String(val);
+  }
+  for (const [field, column] of Object.entries(map)) {
+    if (field.startsWith('dim.')) { const val = text(getPath(rec.fields, column)); if (val) dims[field.slice(4)] = val; }
+  }
+  return dims;
+}
+
+export interface ItemImportResult { dataset: Dataset; created: number; updated: number; total: number }
+
+/**
+ * Imports items into a dataset (created if missing). All records are validated first and
+ * written in one transaction, so a bad file changes nothing. Re-importing an id updates it.
+ */
+export function importItems(repos: Repositories, datasetName: string, src: ImportSource, map: FieldMap = {}, splits?: Dataset['splits']): ItemImportResult {
+  if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
+  const items = parseItems(src, map);
+  return repos.db.transaction(() => {
+    const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', splits);
+    let created = 0;
+    for (const item of items) {
+      item.split = assignSplit(item.externalId, dataset.splits);
+      if (repos.items.upsert(dataset.id, item).created) created++;
+    }
+    return { dataset: repos.datasets.get(dataset.id)!, created, updated: items.length - created, total: items.length };
+  })();
+}
+
+function parseBool(v: unknown): boolean {
+  if (v === undefined || v === null || v === '') return false;
+  return ['1', 'true', 'yes', 'y'].includes(String(v).trim().toLowerCase());
+}
+
+export interface LabelImportResult { added: number; unchanged: number; total: number }
+
+/**
+ * Imports labels (fields id, verdict, critique, optional ambiguous and annotator) for a criterion.
+ * Labels are appended to the history; a row equal to the annotator's current label is skipped.
+ */
+export function importLabels(repos: Repositories, criterion: Criterion, src: ImportSource, annotator?: string, map: FieldMap = {}): LabelImportResult {
+  if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
+  const rows: NewLabel[] = src.records.map((rec) => {
+    const id = requireText(src, rec, 'id', map);
+    const item = repos.items.byExternalId(criterion.datasetId, id);
+    if (!item) throw new InputError(src.name, rec.line, map.id ?? 'id', `no item "${id}" in this dataset`);
+    const ambiguous = parseBool(pick(rec, 'ambiguous', map));
+    const raw = pick(rec, 'verdict', map);
+    const verdict = normaliseVerdict(raw, criterion);
+    const blank = raw === undefined || raw === null || String(raw).trim() === '';
+    if (!verdict && !(ambiguous && blank)) {
+      throw new InputError(src.name, rec.line, map.verdict ?? 'verdict', blank ? `is missing (expected ${describeVerdicts(criterion)})` : `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)}`);
+    }
+    const who = text(pick(rec, 'annotator', map)) || annotator || criterion.principalAnnotator;
+    return { itemId: item.id, annotator: who, verdict, critique: text(pick(rec, 'critique', map)) ?? '', ambiguous, source: 'import' };
+  });
+  return repos.db.transaction(() => {
+    let added = 0;
+    for (const l of rows) {
+      const cur = repos.labels.latest(criterion.id, l.itemId, l.annotator);
+      if (cur && cur.verdict === l.verdict && cur.critique === l.critique && cur.ambiguous === l.ambiguous) continue;
+      repos.labels.append(criterion.id, l);
+      added++;
+    }
+    return { added, unchanged: rows.length - added, total: rows.length };
+  })();
+}
+
+/**
+ * Imports verdicts produced elsewhere as a finished run (fields id, verdict, critique, optional raw, error, sample).
+ * A row without a usable verdict becomes a recorded error, never a verdict.
+ */
+export function importRun(repos: Repositories, criterion: Criterion, src: ImportSource, name: string, map: FieldMap = {}): Run {
+  if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
+  const judgments: NewJudgment[] = [];
+  const seen = new Set<string>();
+  let samples = 1;
+  for (const rec of src.records) {
+    const id = requireText(src, rec, 'id', map);
+    const item = repos.items.byExternalId(criterion.datasetId, id);
+    if (!item) throw new InputError(src.name, rec.line, map.id ?? 'id', `no item "${id}" in this dataset`);
+    const sampleRaw = pick(rec, 'sample', map);
+    const sample = sampleRaw === undefined || sampleRaw === '' ? 0 : Number(sampleRaw);
+    if (!Number.isInteger(sample) || sample < 0) throw new InputError(src.name, rec.line, 'sample', 'must be a non-negative integer');
+    const key = `${item.id}:${sample}`;
+    if (seen.has(key)) throw new InputError(src.name, rec.line, map.id ?? 'id', `duplicate verdict for "${id}" (sample ${sample})`);
+    seen.add(key);
+    samples = Math.max(samples, sample + 1);
+    const raw = pick(rec, 'verdict', map);
+    const verdict = normaliseVerdict(raw, criterion);
+    const blank = raw === undefined || raw === null || String(raw).trim() === '';
+    const givenError = text(pick(rec, 'error', map));
+    if (!verdict && !blank && !givenError) {
+      throw new InputError(src.name, rec.line, map.verdict ?? 'verdict', `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)} (leave it empty and set "error" for an unparseable judge output)`);
+    }
+    judgments.push({
+      itemId: item.id, sample, verdict: verdict, critique: text(pick(rec, 'critique', map)) ?? '',
+      raw: text(pick(rec, 'raw', map)) ?? text(raw) ?? '',
+      error: verdict ? null : (givenError || 'no verdict in the imported row'),
+      latencyMs: null, promptTokens: 0, completionTokens: 0, cost: 0, cached: false, attempts: 1,
+    });
+  }
+  return repos.db.transaction(() => {
+    const itemIds = [...new Set(judgments.map((j) => j.itemId))];
+    const run = repos.runs.create({
+      criterionId: criterion.id, datasetId: criterion.datasetId, versionId: null, kind: 'imported', name, split: 'all',
+      scope: 'all', samples, variant: {}, concurrency: 0, status: 'done', itemIds,
+    });
+    repos.runs.recordJudgments(run.id, judgments);
+    repos.runs.setStatus(run.id, 'done', `imported from ${src.name}`);
+    return repos.runs.get(run.id)!;
+  })();
+}
+
+export { ITEM_FIELDS };

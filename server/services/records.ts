@@ -1,0 +1,126 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+
+export type FileFormat = 'jsonl' | 'csv' | 'json';
+
+/** One record of an input file with the line it starts on (1-based). */
+export interface SourceRecord { line: number; fields: Record<string, unknown> }
+
+/** An input problem that names the file, the line and, where known, the field. */
+export class InputError extends Error {
+  constructor(readonly file: string, readonly line: number | null, readonly field: string | null, readonly reason: string) {
+    super(`${file}${line !== null ? `:${line}` : ''}${field ? `: field "${field}"` : ''}: ${reason}`);
+  }
+}
+
+export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+export function detectFormat(file: string, explicit?: string): FileFormat {
+  if (explicit) {
+    if (explicit === 'jsonl' || explicit === 'csv' || explicit === 'json') return explicit;
+    throw new InputError(basename(file), null, null, `unknown format "${explicit}" (use jsonl, csv or json)`);
+  }
+  const ext = extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.json') return 'json';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  throw new InputError(basename(file), null, null, `cannot tell the format from the extension "${ext}"; pass --format jsonl|csv|json`);
+}
+
+export function readRecordsFromFile(file: string, format?: string): SourceRecord[] {
+  const fmt = detectFormat(file, format);
+  let size: number;
+  try { size = statSync(file).size; } catch { throw new InputError(file, null, null, 'file not found'); }
+  if (size > MAX_IMPORT_BYTES) throw new InputError(file, null, null, `file is ${size} bytes; the limit is ${MAX_IMPORT_BYTES}`);
+  return parseRecords(readFileSync(file, 'utf8'), fmt, file);
+}
+
+/** Parses text in one of the supported formats; `name` is used in error messages. */
+export function parseRecords(text: string, format: FileFormat, name: string): SourceRecord[] {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (format === 'jsonl') return parseJsonl(text, name);
+  if (format === 'json') return parseJsonArray(text, name);
+  return parseCsvRecords(text, name);
+}
+
+function parseJsonl(text: string, name: string): SourceRecord[] {
+  const out: SourceRecord[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (!raw) continue;
+    let value: unknown;
+    try { value = JSON.parse(raw); } catch (e) {
+      throw new InputError(name, i + 1, null, `not valid JSON (${(e as Error).message})`);
+    }
+    if (!isObject(value)) throw new InputError(name, i + 1, null, 'expected a JSON object');
+    out.push({ line: i + 1, fields: value });
+  }
+  return out;
+}
+
+function parseJsonArray(text: string, name: string): SourceRecord[] {
+  let value: unknown;
+  try { value = JSON.parse(text); } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    throw new InputError(name, pos ? lineAt(text, Number(pos[1])) : null, null, `not valid JSON (${msg})`);
+  }
+  const array = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.items) ? value.items : null;
+  if (!array) throw new InputError(name, 1, null, 'expected a JSON array of objects (or {"items": [...]})');
+  const starts = Array.isArray(value) ? elementLines(text) : [];
+  return array.map((v, i) => {
+    const line = starts[i] ?? 1;
+    if (!isObject(v)) throw new InputError(name, line, null, `element ${i + 1} is not an object`);
+    return { line, fields: v };
+  });
+}
+
+function parseCsvRecords(text: string, name: string): SourceRecord[] {
+  try {
+    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+    // info.lines is the line the record ends on; a multi-line record starts earlier, so count back its newlines
+    return rows.map(({ record, info }) => ({ line: info.lines - countNewlines(record), fields: record }));
+  } catch (e) {
+    const err = e as Error & { lines?: number };
+    throw new InputError(name, err.lines ?? null, null, `not valid CSV (${err.message})`);
+  }
+}
+
+function countNewlines(record: Record<string, string>): number {
+  let n = 0;
+  for (const v of Object.values(record)) for (const ch of v) if (ch === '\n') n++;
+  return n;
+}
+
+function lineAt(text: string, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Line numbers where each top-level array element starts (a tiny JSON scanner). */
+function elementLines(text: string): number[] {
+  const starts: number[] = [];
+  let depth = 0, line = 1, inString = false, escaped = false, expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') line++;
+    if (inString) {
+      if (escaped) escaped = false; else if (ch === '\\') escaped = true; else if (ch === '"') inString = false;
+      continue;
+    }
+    if (/\s/.test(ch)) continue;
+    if (depth === 1 && expectElement && ch !== ']') { starts.push(line); expectElement = false; }
+    if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') { depth++; if (depth === 1 && ch === '[') expectElement = true; }
+    else if (ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 1) expectElement = true;
+  }
+  return starts;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

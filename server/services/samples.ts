@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Workspace } from './workspace.ts';
+import { readRecordsFromFile } from './records.ts';
+
+export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+
+const SUPPORT = {
+  dataset: 'acme-billing-support',
+  criterion: 'Resolves the billing issue correctly and safely',
+  description: "The reply answers the customer's actual billing question, follows Acme's billing policy in the context, never invents discounts, features or data, and escalates legal threats or account security issues.",
+  principal: 'maria.chen',
+};
+
+/**
+ * Puts the built-in samples into a workspace: the synthetic Acme billing-support set (items,
+ * the expert's labels and critiques, a second annotator, judge prompt v1). Idempotent: a
+ * sample dataset that already exists is left alone.
+ */
+export function installSamples(ws: Workspace): string[] {
+  const installed: string[] = [];
+  const dir = join(DATA_DIR, 'samples', 'support');
+  if (existsSync(join(dir, 'items.jsonl')) && !ws.repos.datasets.byName(SUPPORT.dataset)) {
+    ws.repos.db.transaction(() => {
+      const file = (name: string) => ({ name: `data/samples/support/${name}`, records: readRecordsFromFile(join(dir, name)) });
+      ws.importItems(SUPPORT.dataset, file('items.jsonl'));
+      const criterion = ws.addCriterion(SUPPORT.dataset, { name: SUPPORT.criterion, description: SUPPORT.description, principalAnnotator: SUPPORT.principal });
+      ws.importLabels(criterion, file('labels.jsonl'), SUPPORT.principal);
+      if (existsSync(join(dir, 'labels-second-annotator.jsonl'))) ws.importLabels(criterion, file('labels-second-annotator.jsonl'), 'sam.okafor');
+      const labels = ws.repos.labels.currentByItem(criterion.id, SUPPORT.principal);
+      // two train-split examples the expert labelled, one pass and one fail, as v1's few-shot examples
+      const train = ws.repos.items.all(criterion.datasetId).filter((i) => i.split === 'train' && labels.get(i.id)?.verdict && !labels.get(i.id)?.ambiguous);
+      const examples = ['pass', 'fail'].map((v) => train.find((i) => labels.get(i.id)!.verdict === v)?.externalId).filter((x): x is string => !!x);
+      ws.addVersion(criterion, {
+        template: readFileSync(join(dir, 'judge-v1.md'), 'utf8'), model: 'gpt-4o-mini', temperature: 0, examples,
+        note: 'v1: first draft from the expert critiques, two few-shot examples',
+      });
+    })();
+    installed.push(SUPPORT.dataset);
+  }
+  return installed;
+}

@@ -1,0 +1,191 @@
+import type { Repositories } from '../db/index.ts';
+import type { Criterion, Dataset, Item, PromptVersion, Run, Scale, Split, SplitFilter } from '../../shared/types.ts';
+import { validateTemplate, buildMessages } from '../../shared/template.ts';
+import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
+import { alignmentOutcomes, type Outcome } from '../../shared/metrics/outcomes.ts';
+import { reportFromOutcomes, type AlignmentReport } from '../../shared/metrics/report.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
+import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
+import { LabelConflictError } from '../db/index.ts';
+
+export interface NewVersionInput {
+  template: string; model: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
+  maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
+}
+
+export interface ReportQuery { runId?: number; versionNumber?: number; split?: SplitFilter; annotator?: string }
+
+export interface ReportResult {
+  report: AlignmentReport;
+  run: Run;
+  criterion: Criterion;
+  dataset: Dataset;
+  version: PromptVersion | null;
+  annotator: string;
+  outcomes: Outcome[];
+}
+
+/**
+ * The operations of one workspace, shared by the HTTP API and the CLI so both behave the same.
+ * Lookups throw NotFoundError; bad values throw ValidationError naming the field.
+ */
+export class Workspace {
+  readonly engine: RunEngine;
+  constructor(readonly repos: Repositories, engineOptions: EngineOptions = {}) {
+    this.engine = new RunEngine(repos, engineOptions);
+  }
+
+  dataset(ref: string | number): Dataset {
+    const d = typeof ref === 'number' ? this.repos.datasets.get(ref) : this.repos.datasets.byName(ref);
+    if (!d) throw new NotFoundError(`no dataset ${typeof ref === 'number' ? `#${ref}` : `"${ref}"`}`);
+    return d;
+  }
+
+  criterion(dataset: string | number, name: string | number): Criterion {
+    const d = this.dataset(dataset);
+    const c = typeof name === 'number' ? this.repos.criteria.get(name) : this.repos.criteria.byName(d.id, name);
+    if (!c || c.datasetId !== d.id) throw new NotFoundError(`no criterion ${typeof name === 'number' ? `#${name}` : `"${name}"`} in dataset "${d.name}"`);
+    return c;
+  }
+
+  criterionById(id: number): Criterion {
+    const c = this.repos.criteria.get(id);
+    if (!c) throw new NotFoundError(`no criterion #${id}`);
+    return c;
+  }
+
+  item(id: number): Item {
+    const i = this.repos.items.get(id);
+    if (!i) throw new NotFoundError(`no item #${id}`);
+    return i;
+  }
+
+  run(id: number): Run {
+    const r = this.repos.runs.get(id);
+    if (!r) throw new NotFoundError(`no run #${id}`);
+    return r;
+  }
+
+  version(criterion: Criterion, ref: number | 'latest'): PromptVersion {
+    const v = ref === 'latest' ? this.repos.versions.latest(criterion.id) : this.repos.versions.byNumber(criterion.id, ref);
+    if (!v) throw new NotFoundError(ref === 'latest' ? `criterion "${criterion.name}" has no prompt version yet` : `criterion "${criterion.name}" has no version ${ref}`);
+    return v;
+  }
+
+  importItems(datasetName: string, src: ImportSource, map?: FieldMap) {
+    return importItems(this.repos, datasetName, src, map);
+  }
+
+  addCriterion(datasetRef: string | number, input: { name: string; description?: string; scale?: Scale; levels?: number | null; passAt?: number | null; principalAnnotator?: string; targetAgreement?: number }): Criterion {
+    const d = this.dataset(datasetRef);
+    if (!input.name.trim()) throw new ValidationError('name', 'must not be empty');
+    if (this.repos.criteria.byName(d.id, input.name)) throw new ValidationError('name', `criterion "${input.name}" already exists in "${d.name}"`);
+    const scale = input.scale ?? 'binary';
+    if (scale === 'ordinal') {
+      if (!input.levels || input.levels < 2) throw new ValidationError('levels', 'an ordinal criterion needs --levels K with K ≥ 2');
+      if (!input.passAt || input.passAt < 1 || input.passAt > input.levels) throw new ValidationError('passAt', `must be between 1 and ${input.levels}`);
+    }
+    return this.repos.criteria.create(d.id, { ...input, scale, levels: scale === 'ordinal' ? input.levels : null, passAt: scale === 'ordinal' ? input.passAt : null });
+  }
+
+  importLabels(criterion: Criterion, src: ImportSource, annotator?: string, map?: FieldMap) {
+    return importLabels(this.repos, criterion, src, annotator, map);
+  }
+
+  /** Saves one label with an optimistic-concurrency check (`expectedId` = the label the writer last saw). */
+  saveLabel(criterion: Criterion, input: { itemId: number; annotator?: string; verdict: string | null; critique: string; ambiguous: boolean; expectedId: number | null }) {
+    const item = this.item(input.itemId);
+    if (item.datasetId !== criterion.datasetId) throw new ValidationError('itemId', 'the item is not in this criterion\'s dataset');
+    const verdict = input.verdict === null ? null : normaliseVerdict(input.verdict, criterion);
+    if (input.verdict !== null && !verdict) throw new ValidationError('verdict', `"${input.verdict}" is not ${describeVerdicts(criterion)}`);
+    if (!verdict && !input.ambiguous) throw new ValidationError('verdict', `is required unless the label is marked ambiguous (${describeVerdicts(criterion)})`);
+    return this.repos.labels.appendIfCurrent(criterion.id, {
+      itemId: item.id, annotator: input.annotator || criterion.principalAnnotator, verdict, critique: input.critique, ambiguous: input.ambiguous, source: 'ui',
+    }, input.expectedId);
+  }
+
+  exportLabels(criterion: Criterion, annotator?: string) {
+    const who = annotator ?? criterion.principalAnnotator;
+    const labels = this.repos.labels.currentByItem(criterion.id, who);
+    return this.repos.items.all(criterion.datasetId).filter((i) => labels.has(i.id)).map((i) => {
+      const l = labels.get(i.id)!;
+      return { id: i.externalId, verdict: l.verdict, critique: l.critique, ambiguous: l.ambiguous, annotator: l.annotator, split: i.split, labelled_at: l.createdAt };
+    });
+  }
+
+  /** Validates and stores a new immutable version; examples are external item ids of labelled items. */
+  addVersion(criterion: Criterion, input: NewVersionInput): PromptVersion {
+    const problems = validateTemplate(input.template, criterion.scale);
+    if (problems.length) throw new ValidationError('template', problems.map((p) => `line ${p.line}: ${p.reason}`).join('; '));
+    if (!input.model?.trim()) throw new ValidationError('model', 'must name the judge model');
+    if (input.temperature != null && !(input.temperature >= 0 && input.temperature <= 2)) throw new ValidationError('temperature', 'must be between 0 and 2');
+    if (input.maxTokens != null && !(Number.isInteger(input.maxTokens) && input.maxTokens > 0)) throw new ValidationError('maxTokens', 'must be a positive integer');
+    const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
+    const examples = (input.examples ?? []).map((ext) => {
+      const item = this.repos.items.byExternalId(criterion.datasetId, ext);
+      if (!item) throw new ValidationError('examples', `no item "${ext}" in this dataset`);
+      const l = labels.get(item.id);
+      if (!l?.verdict || l.ambiguous) throw new ValidationError('examples', `item "${ext}" has no usable expert label to show as an example`);
+      return item.id;
+    });
+    if (input.apiKeyEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.apiKeyEnv)) throw new ValidationError('apiKeyEnv', 'must be an environment variable name (the key itself is never stored)');
+    return this.repos.versions.create(criterion.id, {
+      template: input.template, model: input.model.trim(), baseUrl: input.baseUrl || null, apiKeyEnv: input.apiKeyEnv || 'OPENAI_API_KEY',
+      temperature: input.temperature ?? null, maxTokens: input.maxTokens ?? null, seed: input.seed ?? null, examples, note: input.note ?? '',
+    });
+  }
+
+  /** The exact messages a version would send for an item (what the judge sees). */
+  preview(criterion: Criterion, template: string, itemId: number, exampleIds: number[] = []) {
+    const item = this.item(itemId);
+    const examples = loadExamples(this.repos, { examples: exampleIds }, criterion);
+    return { problems: validateTemplate(template, criterion.scale), messages: buildMessages(template, item, { criterion, examples }) };
+  }
+
+  importRun(criterion: Criterion, src: ImportSource, name: string, map?: FieldMap): Run {
+    if (!name.trim()) throw new ValidationError('name', 'an imported run needs a name (e.g. the judge that produced it)');
+    return importRun(this.repos, criterion, src, name, map);
+  }
+
+  /** The run a report is about: explicit, the latest finished run of a version, or the criterion's latest finished run. */
+  resolveRun(criterion: Criterion, q: { runId?: number; versionNumber?: number }): Run {
+    if (q.runId !== undefined) {
+      const run = this.run(q.runId);
+      if (run.criterionId !== criterion.id) throw new NotFoundError(`run #${q.runId} is not a run of "${criterion.name}"`);
+      return run;
+    }
+    const finished = this.repos.runs.list(criterion.id).filter((r) => r.status === 'done' || (r.status !== 'queued' && r.done > 0));
+    if (q.versionNumber !== undefined) {
+      const v = this.version(criterion, q.versionNumber);
+      const r = finished.find((x) => x.versionId === v.id);
+      if (!r) throw new NotFoundError(`version ${q.versionNumber} of "${criterion.name}" has no finished run yet`);
+      return r;
+    }
+    const done = finished.find((r) => r.status === 'done') ?? finished[0];
+    if (!done) throw new NotFoundError(`criterion "${criterion.name}" has no finished run yet`);
+    return done;
+  }
+
+  report(criterion: Criterion, q: ReportQuery = {}): ReportResult {
+    const run = this.resolveRun(criterion, q);
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const annotator = q.annotator ?? criterion.principalAnnotator;
+    const split = q.split ?? run.split;
+    const labels = this.repos.labels.currentByItem(criterion.id, annotator);
+    const items = this.repos.runs.itemIds(run.id).map((id) => this.repos.items.get(id)!);
+    const outcomes = alignmentOutcomes({
+      criterion, items, labels, judgments: this.repos.runs.judgments(run.id),
+      fewShot: new Set(version?.examples ?? []), split,
+    });
+    return {
+      report: reportFromOutcomes(outcomes, criterion, split), run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator, outcomes,
+    };
+  }
+
+  itemsOfSplit(datasetId: number, split: Split | undefined) {
+    return this.repos.items.all(datasetId).filter((i) => !split || i.split === split);
+  }
+}
+
+export { LabelConflictError };

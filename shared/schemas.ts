@@ -1,0 +1,149 @@
+/**
+ * Request and response schemas of the HTTP API (TypeBox, so they are JSON Schema for Fastify
+ * and static types for the server and the web client).
+ */
+import Type, { type Static } from 'typebox';
+
+export const Id = Type.Integer({ minimum: 1 });
+export const IdParams = Type.Object({ id: Id });
+export const SplitSchema = Type.Union([Type.Literal('train'), Type.Literal('dev'), Type.Literal('test')]);
+export const SplitFilterSchema = Type.Union([SplitSchema, Type.Literal('all')]);
+export const ScaleSchema = Type.Union([Type.Literal('binary'), Type.Literal('ordinal'), Type.Literal('pairwise')]);
+export const FormatSchema = Type.Union([Type.Literal('jsonl'), Type.Literal('csv'), Type.Literal('json')]);
+
+/** A response object whose listed fields are typed; others pass through. */
+const Open = <P extends Type.TProperties>(props: P = {} as P) => Type.Object(props, { additionalProperties: true });
+
+export const ErrorResponse = Type.Object({
+  error: Type.String(),
+  field: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  file: Type.Optional(Type.String()),
+  line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  current: Type.Optional(Type.Unknown()),
+});
+
+export const DatasetSchema = Open({ id: Type.Integer(), name: Type.String(), items: Type.Integer() });
+export const CriterionSchema = Open({ id: Type.Integer(), datasetId: Type.Integer(), name: Type.String(), scale: ScaleSchema });
+export const ItemSchema = Open({ id: Type.Integer(), externalId: Type.String(), input: Type.String(), output: Type.String() });
+export const LabelSchema = Open({ id: Type.Integer(), itemId: Type.Integer(), annotator: Type.String() });
+export const VersionSchema = Open({ id: Type.Integer(), number: Type.Integer(), template: Type.String() });
+export const RunSchema = Open({ id: Type.Integer(), status: Type.String(), kind: Type.String() });
+/** A JSON object response whose shape is documented by the shared types rather than the schema. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const AnyObject = Type.Unsafe<any>(Type.Object({}, { additionalProperties: true }));
+
+export const ImportBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  /** the file's text */
+  content: Type.String(),
+  /** the file's name, used in error messages and to detect the format */
+  filename: Type.Optional(Type.String({ maxLength: 500 })),
+  format: Type.Optional(FormatSchema),
+  map: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+export type ImportBody = Static<typeof ImportBody>;
+
+export const PreviewImportBody = Type.Object({
+  content: Type.String(),
+  filename: Type.Optional(Type.String({ maxLength: 500 })),
+  format: Type.Optional(FormatSchema),
+  map: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+
+export const NewCriterionBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  scale: Type.Optional(ScaleSchema),
+  levels: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
+  passAt: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  principalAnnotator: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  targetAgreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+});
+
+export const ItemsQuery = Type.Object({
+  split: Type.Optional(SplitSchema),
+  search: Type.Optional(Type.String({ maxLength: 500 })),
+  criterion: Type.Optional(Id),
+  status: Type.Optional(Type.Union([Type.Literal('labelled'), Type.Literal('unlabelled'), Type.Literal('ambiguous')])),
+  dimension: Type.Optional(Type.String({ maxLength: 200 })),
+  value: Type.Optional(Type.String({ maxLength: 500 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+export const SaveLabelBody = Type.Object({
+  itemId: Id,
+  verdict: Type.Union([Type.String({ maxLength: 20 }), Type.Null()]),
+  critique: Type.String({ maxLength: 50_000 }),
+  ambiguous: Type.Optional(Type.Boolean()),
+  annotator: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** the id of the label the writer last saw (null: none); a different current label is a 409 conflict */
+  expectedId: Type.Union([Id, Type.Null()]),
+});
+export type SaveLabelBody = Static<typeof SaveLabelBody>;
+
+export const ImportLabelsBody = Type.Object({
+  content: Type.String(),
+  filename: Type.Optional(Type.String({ maxLength: 500 })),
+  format: Type.Optional(FormatSchema),
+  annotator: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const NewVersionBody = Type.Object({
+  template: Type.String({ minLength: 1, maxLength: 200_000 }),
+  model: Type.String({ minLength: 1, maxLength: 200 }),
+  baseUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  apiKeyEnv: Type.Optional(Type.String({ maxLength: 200 })),
+  temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
+  maxTokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  seed: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  /** external ids of labelled items to show as few-shot examples */
+  examples: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 })),
+  note: Type.Optional(Type.String({ maxLength: 10_000 })),
+});
+export type NewVersionBody = Static<typeof NewVersionBody>;
+
+export const PreviewBody = Type.Object({
+  template: Type.String({ maxLength: 200_000 }),
+  itemId: Id,
+  examples: Type.Optional(Type.Array(Id, { maxItems: 100 })),
+});
+
+export const NewRunBody = Type.Object({
+  version: Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('latest')]),
+  split: Type.Optional(SplitFilterSchema),
+  scope: Type.Optional(Type.Union([Type.Literal('labelled'), Type.Literal('all')])),
+  samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  noCache: Type.Optional(Type.Boolean()),
+  permuteSeed: Type.Optional(Type.Integer()),
+  swap: Type.Optional(Type.Boolean()),
+});
+export type NewRunBody = Static<typeof NewRunBody>;
+
+export const ImportRunBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  content: Type.String(),
+  filename: Type.Optional(Type.String({ maxLength: 500 })),
+  format: Type.Optional(FormatSchema),
+});
+
+export const ReportQuery = Type.Object({
+  run: Type.Optional(Id),
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  split: Type.Optional(SplitFilterSchema),
+  annotator: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const GateBody = Type.Object({
+  run: Type.Optional(Id),
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  split: Type.Optional(SplitFilterSchema),
+  minAgreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  minKappa: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+  minTpr: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  minTnr: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  lowerBound: Type.Optional(Type.Boolean()),
+});
+
+export const RootCauseBody = Type.Object({ itemId: Id, tag: Type.String({ minLength: 1, maxLength: 200 }) });

@@ -1,0 +1,126 @@
+/** Domain types shared by server, CLI and web. Pure declarations: no runtime imports. */
+
+export type Split = 'train' | 'dev' | 'test';
+export type SplitFilter = Split | 'all';
+export type Scale = 'binary' | 'ordinal' | 'pairwise';
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type RunKind = 'judged' | 'imported';
+
+export interface Dataset {
+  id: number;
+  name: string;
+  description: string;
+  splits: { train: number; dev: number; test: number };
+  items: number;
+  createdAt: string;
+}
+
+export interface Item {
+  id: number;
+  datasetId: number;
+  externalId: string;
+  input: string;
+  output: string;
+  outputB: string | null;
+  context: Record<string, unknown>;
+  dimensions: Record<string, string>;
+  split: Split;
+}
+
+export interface Criterion {
+  id: number;
+  datasetId: number;
+  name: string;
+  description: string;
+  scale: Scale;
+  /** ordinal only: verdicts are integers 1..levels */
+  levels: number | null;
+  /** ordinal only: a verdict >= passAt counts as a pass */
+  passAt: number | null;
+  principalAnnotator: string;
+  targetAgreement: number;
+}
+
+export interface Label {
+  id: number;
+  itemId: number;
+  criterionId: number;
+  annotator: string;
+  verdict: string | null;
+  critique: string;
+  ambiguous: boolean;
+  source: string;
+  createdAt: string;
+}
+
+export interface ModelSettings {
+  model: string;
+  baseUrl: string | null;
+  apiKeyEnv: string;
+  temperature: number | null;
+  maxTokens: number | null;
+  seed: number | null;
+}
+
+export interface PromptVersion extends ModelSettings {
+  id: number;
+  criterionId: number;
+  number: number;
+  template: string;
+  /** item ids (internal) used as few-shot examples */
+  examples: number[];
+  note: string;
+  parentId: number | null;
+  createdAt: string;
+}
+
+export interface RunVariant {
+  /** permute the few-shot examples with this seed */
+  permuteSeed?: number;
+  /** pairwise: present output_b as A and output as B */
+  swap?: boolean;
+}
+
+export interface Run {
+  id: number;
+  criterionId: number;
+  datasetId: number;
+  versionId: number | null;
+  versionNumber: number | null;
+  kind: RunKind;
+  name: string;
+  split: SplitFilter;
+  scope: 'labelled' | 'all';
+  samples: number;
+  variant: RunVariant;
+  concurrency: number;
+  status: RunStatus;
+  message: string;
+  total: number;
+  done: number;
+  errors: number;
+  cached: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface Judgment {
+  id: number;
+  runId: number;
+  itemId: number;
+  sample: number;
+  verdict: string | null;
+  critique: string;
+  raw: string;
+  error: string | null;
+  latencyMs: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+  cached: boolean;
+  attempts: number;
+}
