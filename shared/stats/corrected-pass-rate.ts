@@ -50,8 +50,11 @@ interface Rates {
  * @param opts bootstrap iterations (default 2000), seed (default 1), level (default 0.95).
  * @throws {Error} "correctedPassRate: ..." on an invalid option.
  * @example
+ * // labelled: 30 expert-pass/judge-pass, 5 pass/fail, 4 fail/pass, 11 fail/fail;
+ * // unlabelled: the judge passes 42 of 70
  * correctedPassRate({ labelled, unlabelledJudgePass });
- * // => { observed: 0.6, estimate: 0.571…, low: …, high: …, tpr: 0.9, tnr: 0.8, iterations: 2000, refused: null }
+ * // => { observed: 0.6, tpr: 0.857…, tnr: 0.733…, estimate: (0.6 + 0.733 − 1)/(0.857 + 0.733 − 1) = 0.5645…,
+ * //      low: …, high: …, iterations: ≈2000, refused: null }
  */
 export function correctedPassRate(input: PassRateInput, opts: BootstrapOptions = {}): CorrectedPassRate {
   const { iterations, seed, level } = resolveBootstrapOptions(opts, 'correctedPassRate');
@@ -82,16 +85,25 @@ export function correctedPassRate(input: PassRateInput, opts: BootstrapOptions =
 /** The sentence shown when the correction is undefined; checks in the order a person would fix them. */
 function refusal(tpr: number | null, tnr: number | null): string {
   if (tpr === null && tnr === null) {
-    return 'There are no labelled items, so the judge\'s error rates are unknown and its pass rate cannot be corrected.';
+    return "There are no labelled items, so the judge's error rates are unknown and its pass rate cannot be corrected.";
   }
   if (tpr === null) {
-    return 'No labelled item was passed by the expert, so the judge\'s true positive rate is unknown and its pass rate cannot be corrected.';
+    return (
+      "No labelled item was passed by the expert, so the judge's true positive rate is unknown " +
+      'and its pass rate cannot be corrected.'
+    );
   }
   if (tnr === null) {
-    return 'No labelled item was failed by the expert, so the judge\'s true negative rate is unknown and its pass rate cannot be corrected.';
+    return (
+      "No labelled item was failed by the expert, so the judge's true negative rate is unknown " +
+      'and its pass rate cannot be corrected.'
+    );
   }
   if (tpr + tnr <= 1) {
-    return `TPR + TNR = ${round(tpr + tnr)} ≤ 1: the judge is no better than chance on the labelled set, so its pass rate cannot be corrected.`;
+    return (
+      `TPR + TNR = ${round(tpr + tnr)} ≤ 1: the judge is no better than chance on the labelled set, ` +
+      'so its pass rate cannot be corrected.'
+    );
   }
   return 'There are no unlabelled items, so there is no pass rate to correct.';
 }

@@ -44,7 +44,9 @@ export function fleissKappa(table: number[][]): number | null {
       categoryTotals[j] += count;
     });
     if (i > 0 && total !== raterTotals[0]) {
-      throw new Error(`fleissKappa: every subject needs the same number of raters; row 0 has ${raterTotals[0]}, row ${i} has ${total}`);
+      throw new Error(
+        `fleissKappa: every subject needs the same number of raters; row 0 has ${raterTotals[0]}, row ${i} has ${total}`,
+      );
     }
     raterTotals.push(total);
     squareSums.push(squares);
