@@ -33,7 +33,9 @@ Usage: concur <command> [options]          (every command takes --db PATH; defau
       [--samples K] [--no-cache] [--json]          |  run --resume RUN_ID [--json]
   runs import FILE --dataset D --criterion C --name NAME [--format F]
   runs list --dataset D --criterion C [--format json|table]
-  report --dataset D --criterion C [--run ID | --version N] [--split S] [--annotator NAME] [--format json|md|html] [--out FILE]
+  report --dataset D --criterion C [--run ID | --version N] [--split S] [--annotator NAME|majority] [--format json|md|html] [--out FILE]
+  compare --dataset D --criterion C --run A --run B [--split S] [--format json]
+  estimate --dataset D --criterion C --version N [--on DATASET] [--format json]
   gate --dataset D --criterion C [--run ID | --version N] [--split S] [--min-agreement X] [--min-kappa X]
        [--min-tpr X] [--min-tnr X] [--lower-bound]
 
@@ -313,6 +315,32 @@ export async function main(argv: string[]): Promise<number> {
       for (const ok of g.checked) console.log(`ok   ${ok}`);
       console.log(g.pass ? `gate passed (run ${r.run.id}, n = ${r.report.n})` : `gate failed (run ${r.run.id}, n = ${r.report.n})`);
       return g.pass ? 0 : 1;
+    }
+    case 'compare': {
+      const { values } = args(after(1), { dataset: { type: 'string' }, criterion: { type: 'string' }, run: { type: 'string', multiple: true }, split: { type: 'string' }, format: { type: 'string' } });
+      const ws = open(values.db);
+      const c = ws.criterion(need(values.dataset, 'dataset'), need(values.criterion, 'criterion'));
+      const runs = values.run ?? [];
+      if (runs.length !== 2) throw new UsageError('give exactly two runs: --run A --run B');
+      const r = ws.compare(c, num(runs[0], 'run', true)!, num(runs[1], 'run', true)!, split(values.split));
+      if (values.format === 'json') { console.log(JSON.stringify(r, null, 2)); return 0; }
+      console.log(`run ${r.a} → run ${r.b} on ${r.n} items (${r.split}): ${r.correctA} → ${r.correctB} correct`);
+      console.log(`fixed (${r.fixed.length}): ${r.fixed.join(', ') || '—'}`);
+      console.log(`regressed (${r.regressed.length}): ${r.regressed.join(', ') || '—'}`);
+      console.log(`McNemar exact p = ${r.mcnemar.p.toPrecision(3)} (b = ${r.mcnemar.b}, c = ${r.mcnemar.c})${r.mcnemar.p < 0.05 ? '' : ': not distinguishable from chance'}`);
+      return 0;
+    }
+    case 'estimate': {
+      const { values } = args(after(1), { dataset: { type: 'string' }, criterion: { type: 'string' }, version: { type: 'string' }, on: { type: 'string' }, format: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' } });
+      const ws = open(values.db);
+      const c = ws.criterion(need(values.dataset, 'dataset'), need(values.criterion, 'criterion'));
+      const r = ws.estimate(c, num(need(values.version, 'version'), 'version', true)!, values.on, { iterations: num(values.iterations, 'iterations', true), seed: num(values.seed, 'seed', true) });
+      if (values.format === 'json') { console.log(JSON.stringify(r, null, 2)); return r.refused ? 1 : 0; }
+      if (r.refused) { console.log(`cannot correct the pass rate: ${r.refused}`); return 1; }
+      const p = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+      console.log(`observed judge pass rate on ${r.unlabelled} unlabelled items of "${r.on}": ${p(r.observed)}`);
+      console.log(`corrected pass rate: ${p(r.estimate)} (95% bootstrap CI ${p(r.low)}–${p(r.high)}), using TPR ${p(r.tpr)} and TNR ${p(r.tnr)} from ${r.labelled} labelled test items (run ${r.calibrationRun})`);
+      return 0;
     }
     default:
       throw new UsageError(`unknown command "${command}"; run concur --help`);

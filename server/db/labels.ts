@@ -8,6 +8,31 @@ const toLabel = (r: Row): Label => ({
   critique: r.critique, ambiguous: r.ambiguous === 1, source: r.source, createdAt: r.created_at,
 });
 
+/** The consensus pseudo-annotator: the majority of all annotators' current labels. */
+export const MAJORITY = 'majority';
+
+function majorityOf(labels: Label[]): Map<number, Label> {
+  const byItem = new Map<number, Label[]>();
+  for (const l of labels) {
+    if (l.annotator === MAJORITY) continue;
+    const list = byItem.get(l.itemId);
+    if (list) list.push(l); else byItem.set(l.itemId, [l]);
+  }
+  const out = new Map<number, Label>();
+  for (const [itemId, ls] of byItem) {
+    const votes = new Map<string, number>();
+    for (const l of ls) if (l.verdict !== null && !l.ambiguous) votes.set(l.verdict, (votes.get(l.verdict) ?? 0) + 1);
+    const ranked = [...votes.entries()].sort((a, b) => b[1] - a[1]);
+    const tie = ranked.length === 0 || (ranked.length > 1 && ranked[0]![1] === ranked[1]![1]);
+    const last = ls.reduce((a, b) => (a.id > b.id ? a : b));
+    out.set(itemId, {
+      ...last, annotator: MAJORITY, verdict: tie ? null : ranked[0]![0], ambiguous: tie, source: 'majority',
+      critique: ls.filter((l) => l.critique).map((l) => `${l.annotator}: ${l.critique}`).join('\n'),
+    });
+  }
+  return out;
+}
+
 export interface NewLabel { itemId: number; annotator: string; verdict: string | null; critique: string; ambiguous: boolean; source?: string }
 
 /** Raised when a label changed since the writer last saw it (optimistic concurrency). */
@@ -55,8 +80,13 @@ export function labelsRepository(db: DB) {
       return repo.append(criterionId, l);
     }),
     history: (criterionId: number, itemId: number) => history.all(criterionId, itemId).map(toLabel),
-    /** Current label per item for one annotator (usually the criterion's principal expert). */
+    /**
+     * Current label per item for one annotator (usually the criterion's principal expert).
+     * The pseudo-annotator "majority" gives the majority verdict of everyone's current labels
+     * (a tie becomes an ambiguous label, so it is excluded from metrics).
+     */
     currentByItem(criterionId: number, annotator: string): Map<number, Label> {
+      if (annotator === MAJORITY) return majorityOf(repo.allCurrent(criterionId));
       return new Map(currentOf.all(criterionId, annotator).map((r) => [r.item_id, toLabel(r)]));
     },
     /** Current label of every annotator on every item. */

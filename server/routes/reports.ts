@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, GateBody, IdParams, ReportQuery } from '../../shared/schemas.ts';
+import { AnyObject, GateBody, IdParams, ReportQuery, SplitFilterSchema } from '../../shared/schemas.ts';
 import { evaluateGate } from '../../shared/metrics/gate.ts';
 import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
 
@@ -36,6 +36,14 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const r = ws.report(ws.criterionById(req.params.id), query(req.body));
     return { ...evaluateGate(r.report, req.body, req.body.lowerBound ?? false), run: r.run.id, n: r.report.n };
   });
+
+  app.get('/criteria/:id/compare', {
+    schema: { params: IdParams, querystring: Type.Object({ a: Type.Integer({ minimum: 1 }), b: Type.Integer({ minimum: 1 }), split: Type.Optional(SplitFilterSchema) }), response: { 200: AnyObject } },
+  }, async (req) => ws.compare(ws.criterionById(req.params.id), req.query.a, req.query.b, req.query.split));
+
+  app.get('/criteria/:id/estimate', {
+    schema: { params: IdParams, querystring: Type.Object({ version: Type.Integer({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: AnyObject } },
+  }, async (req) => ws.estimate(ws.criterionById(req.params.id), req.query.version, req.query.on));
 
   /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */
   app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {

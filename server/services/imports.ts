@@ -46,9 +46,10 @@ function text(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
-function requireText(src: ImportSource, rec: SourceRecord, field: string, map: FieldMap): string {
+/** A required text field; `allowEmpty` accepts a present but empty value (a model can answer nothing, and that is judged too). */
+function requireText(src: ImportSource, rec: SourceRecord, field: string, map: FieldMap, allowEmpty = false): string {
   const v = text(pick(rec, field, map));
-  if (v === null || v.trim() === '') {
+  if (v === null || (!allowEmpty && v.trim() === '')) {
     const column = map[field] ?? field;
     throw new InputError(src.name, rec.line, column, `is missing or empty${column !== field ? ` (mapped to ${field})` : ''}`);
   }
@@ -63,10 +64,10 @@ export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
     if (seen.has(externalId)) throw new InputError(src.name, rec.line, map.id ?? 'id', `duplicate id "${externalId}" (also on line ${seen.get(externalId)})`);
     seen.set(externalId, rec.line);
     const input = requireText(src, rec, 'input', map);
-    const output = requireText(src, rec, 'output', map);
+    const output = requireText(src, rec, 'output', map, true);
     const outputB = text(pick(rec, 'output_b', map));
     return {
-      externalId, input, output, outputB: outputB === '' ? null : outputB,
+      externalId, input, output, outputB,
       context: parseContext(src, rec, map), dimensions: parseDimensions(src, rec, map), split: 'dev',
     };
   });

@@ -1,10 +1,12 @@
 import type { ReportResult } from './workspace.ts';
 import type { Interval } from '../../shared/stats/index.ts';
-import type { SliceReport } from '../../shared/metrics/report.ts';
+import type { BinaryMetrics } from '../../shared/stats/index.ts';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
 const ci = (iv: Interval, f: (x: number | null) => string) => (iv.value === null ? 'undefined' : `${f(iv.value)} (95% CI ${f(iv.low)}–${f(iv.high)})`);
+
+export const KAPPA_PARADOX = 'Kappa corrects agreement for chance; when one class dominates it can be low even though agreement is high (the kappa paradox), so PABAK and Gwet\'s AC1, which are less sensitive to prevalence, are shown beside it.';
 
 /** The JSON contract of `concur report --format json` (extra fields welcome). */
 export function reportJson(r: ReportResult) {
@@ -17,21 +19,77 @@ export function reportJson(r: ReportResult) {
   };
 }
 
-function headlineRows(r: ReportResult): Array<[string, string]> {
-  const m = r.report;
+interface Section { title: string; note?: string; head: string[]; rows: string[][] }
+
+function passFailRows(m: Omit<BinaryMetrics, 'confusion'>, labels: [string, string] = ['pass', 'fail']): string[][] {
   return [
+    [`TPR (judge ${labels[0]}, given expert ${labels[0]})`, ci(m.tpr, pct)],
+    [`TNR (judge ${labels[1]}, given expert ${labels[1]})`, ci(m.tnr, pct)],
+    [`${labels[1]} class precision / recall / F1`, `${num(m.failClass.precision)} / ${num(m.failClass.recall)} / ${num(m.failClass.f1)}`],
+    ['Balanced accuracy', num(m.balancedAccuracy)],
+    [`Expert ${labels[0]} rate (prevalence)`, ci(m.prevalence, pct)],
+    [`Judge ${labels[0]} rate`, ci(m.judgePassRate, pct)],
+    [`Bias (judge − expert ${labels[0]} rate)`, m.bias === null ? '—' : `${m.bias >= 0 ? '+' : ''}${(m.bias * 100).toFixed(1)} pts`],
+  ];
+}
+
+/** Every part of a report as titled tables, shared by the Markdown and HTML renderings. */
+function sections(r: ReportResult): Section[] {
+  const m = r.report;
+  const out: Section[] = [];
+  const headline: string[][] = [
     ['Items compared (n)', String(m.n)],
     ['Agreement', ci(m.agreement, pct)],
-    ["Cohen's kappa", ci(m.kappa, (x) => num(x))],
-    ['TPR (judge pass, given expert pass)', ci(m.tpr, pct)],
-    ['TNR (judge fail, given expert fail)', ci(m.tnr, pct)],
-    ['Fail class precision / recall / F1', `${num(m.failClass.precision)} / ${num(m.failClass.recall)} / ${num(m.failClass.f1)}`],
-    ['Balanced accuracy', num(m.balancedAccuracy)],
-    ['Expert pass rate (prevalence)', ci(m.prevalence, pct)],
-    ['Judge pass rate', ci(m.judgePassRate, pct)],
-    ['Bias (judge − expert pass rate)', m.bias === null ? '—' : `${m.bias >= 0 ? '+' : ''}${(m.bias * 100).toFixed(1)} pts`],
+    [`Cohen's kappa${m.scale === 'binary' ? '' : ` (${m.confusion.labels.length} categories)`}`, ci(m.kappa, (x) => num(x))],
     ['PABAK / Gwet AC1', `${num(m.pabak)} / ${num(m.ac1)}`],
   ];
+  if (m.weightedKappa) headline.push(['Weighted kappa, linear', ci(m.weightedKappa.linear, (x) => num(x))], ['Weighted kappa, quadratic', ci(m.weightedKappa.quadratic, (x) => num(x))]);
+  if (m.scale !== 'pairwise') headline.push(...passFailRows(m));
+  out.push({ title: 'Agreement with the expert', note: KAPPA_PARADOX, head: ['Metric', 'Value'], rows: headline });
+  out.push({
+    title: 'Confusion matrix (rows = expert, columns = judge)', head: ['', ...m.confusion.labels.map((l) => `judge ${l}`)],
+    rows: m.confusion.matrix.map((row, i) => [`expert ${m.confusion.labels[i]}`, ...row.map(String)]),
+  });
+  if (m.withoutTies) {
+    const w = m.withoutTies;
+    out.push({
+      title: 'Without ties (items where neither expert nor judge says tie; "A" plays the role of pass)', head: ['Metric', 'Value'],
+      rows: [['Items (n)', String(w.n)], ['Agreement', ci(w.agreement, pct)], ["Cohen's kappa", ci(w.kappa, (x) => num(x))], ...passFailRows(w, ['A', 'B'])],
+    });
+  }
+  if (m.annotators.annotators.length >= 2) {
+    out.push({
+      title: 'Human–human agreement (the ceiling for the judge)',
+      note: `Fleiss' kappa across ${m.annotators.annotators.length} annotators: ${num(m.annotators.fleissKappa)} over ${m.annotators.fleissItems} items labelled by all of them.`,
+      head: ['Annotator A', 'Annotator B', 'n', 'Agreement', "Cohen's kappa"],
+      rows: m.annotators.pairwise.map((p) => [p.a, p.b, String(p.n), pct(p.agreement), num(p.kappa)]),
+    });
+    out.push({
+      title: 'The judge against each annotator', head: ['Annotator', 'n', 'Agreement', "Cohen's kappa"],
+      rows: m.annotators.judge.map((j) => [j.annotator, String(j.n), ci(j.agreement, pct), ci(j.kappa, (x) => num(x))]),
+    });
+  }
+  const c = m.consistency;
+  const cons: string[][] = [];
+  if (c.samples) cons.push([`Self-agreement over ${c.samples.samplesPerItem} samples`, `${pct(c.samples.selfAgreement)} (flip rate ${pct(c.samples.flipRate)}, ${c.samples.items} items; metrics use the majority verdict)`]);
+  for (const o of c.orderSensitivity) cons.push([`Few-shot order flip rate vs run #${o.runId} (${o.name})`, `${pct(o.flipRate)} of ${o.n} items`]);
+  for (const p of c.positionConsistency) cons.push([`Position consistency vs swapped run #${p.runId} (${p.name})`, `${ci(p.rate, pct)} of ${p.n} items keep their verdict`]);
+  if (cons.length) out.push({ title: 'Consistency', head: ['Check', 'Result'], rows: cons });
+  if (c.verbosity.length) {
+    out.push({
+      title: 'Verbosity bias (pass rate by output-length quartile)', note: 'A gap that grows with length means the judge rewards longer outputs more than the expert does.',
+      head: ['Quartile', 'Output chars', 'n', 'Expert pass rate', 'Judge pass rate', 'Gap'],
+      rows: c.verbosity.map((v) => [`Q${v.quartile}`, `${v.minChars}–${v.maxChars}`, String(v.n), pct(v.expertPassRate.value), pct(v.judgePassRate.value), v.gap === null ? '—' : `${v.gap >= 0 ? '+' : ''}${(v.gap * 100).toFixed(1)} pts`]),
+    });
+  }
+  if (m.slices.length) {
+    out.push({
+      title: 'Slices', note: 'Slices with fewer than 10 compared items are marked "small": their figures are too uncertain to act on.',
+      head: ['Dimension', 'Value', 'n', 'Agreement', 'Kappa', m.scale === 'pairwise' ? 'TPR (A)' : 'TPR', m.scale === 'pairwise' ? 'TNR (B)' : 'TNR'],
+      rows: m.slices.map((s) => [s.dimension, s.value, `${s.n}${s.small ? ' (small)' : ''}`, pct(s.agreement.value), num(s.kappa.value), pct(s.tpr.value), pct(s.tnr.value)]),
+    });
+  }
+  return out;
 }
 
 function title(r: ReportResult) {
@@ -39,41 +97,33 @@ function title(r: ReportResult) {
   return `${r.criterion.name} — ${who}, ${r.report.split} split, against ${r.annotator}`;
 }
 
-export function reportMarkdown(r: ReportResult): string {
-  const m = r.report;
-  const [[pp, pf], [fp, ff]] = m.confusion.matrix as [[number, number], [number, number]];
-  const lines = [
-    `# Alignment report: ${title(r)}`, '',
-    `Dataset **${r.dataset.name}**. Excluded: ${m.excluded.unlabelled} unlabelled, ${m.excluded.ambiguous} ambiguous, ${m.excluded.errors} judge errors, ${m.excluded.fewShot} few-shot examples.`, '',
-    '| Metric | Value |', '| --- | --- |', ...headlineRows(r).map(([k, v]) => `| ${k} | ${v} |`), '',
-    'Kappa corrects agreement for chance; under skewed classes it can be low while agreement is high (the kappa paradox), so PABAK and AC1 are shown beside it.', '',
-    '## Confusion matrix (rows = expert, columns = judge)', '',
-    '| | judge pass | judge fail |', '| --- | --- | --- |', `| **expert pass** | ${pp} | ${pf} |`, `| **expert fail** | ${fp} | ${ff} |`, '',
-  ];
-  if (m.slices.length) {
-    lines.push('## Slices', '', '| Dimension | Value | n | Agreement | Kappa | TPR | TNR |', '| --- | --- | --- | --- | --- | --- | --- |');
-    for (const s of m.slices) lines.push(`| ${mdCell(s.dimension)} | ${mdCell(s.value)} | ${s.n}${s.small ? ' ⚠ small' : ''} | ${pct(s.agreement.value)} | ${num(s.kappa.value)} | ${pct(s.tpr.value)} | ${pct(s.tnr.value)} |`);
-    lines.push('', `Slices with fewer than 10 items are marked ⚠: their figures are too uncertain to act on.`);
-  }
-  return lines.join('\n') + '\n';
+function excludedLine(r: ReportResult) {
+  const e = r.report.excluded;
+  return `Excluded from the metrics: ${e.unlabelled} unlabelled, ${e.ambiguous} ambiguous, ${e.errors} judge errors, ${e.fewShot} few-shot examples of this version.`;
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+export function reportMarkdown(r: ReportResult): string {
+  const lines = [`# Alignment report: ${title(r)}`, '', `Dataset **${r.dataset.name}** (${r.report.scale} scale). ${excludedLine(r)}`, ''];
+  for (const s of sections(r)) {
+    lines.push(`## ${s.title}`, '', `| ${s.head.map(mdCell).join(' | ')} |`, `| ${s.head.map(() => '---').join(' | ')} |`);
+    for (const row of s.rows) lines.push(`| ${row.map(mdCell).join(' | ')} |`);
+    lines.push('');
+    if (s.note) lines.push(s.note, '');
+  }
+  return lines.join('\n');
+}
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** A single self-contained HTML file (inline CSS, no scripts, all text escaped). */
+/** A single self-contained HTML file (inline CSS, no scripts, every text escaped) to send to a colleague. */
 export function reportHtml(r: ReportResult): string {
-  const m = r.report;
-  const [[pp, pf], [fp, ff]] = m.confusion.matrix as [[number, number], [number, number]];
-  const row = (cells: string[], tag = 'td') => `<tr>${cells.map((c) => `<${tag}>${esc(c)}</${tag}>`).join('')}</tr>`;
-  const sliceRow = (s: SliceReport) => row([s.dimension, s.value, `${s.n}${s.small ? ' (small)' : ''}`, pct(s.agreement.value), num(s.kappa.value), pct(s.tpr.value), pct(s.tnr.value)]);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(`Concur report: ${title(r)}`)}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2933}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #cbd2d9;padding:.35rem .7rem;text-align:left}th{background:#f0f4f8}.note{color:#52606d}</style></head><body>
-<h1>Alignment report</h1><p>${esc(title(r))}. Dataset <b>${esc(r.dataset.name)}</b>.</p>
-<p class="note">Excluded: ${m.excluded.unlabelled} unlabelled, ${m.excluded.ambiguous} ambiguous, ${m.excluded.errors} judge errors, ${m.excluded.fewShot} few-shot examples.</p>
-<table>${headlineRows(r).map(([k, v]) => row([k, v])).join('')}</table>
-<p class="note">Kappa corrects agreement for chance; under skewed classes it can be low while agreement is high (the kappa paradox), so PABAK and AC1 are shown beside it.</p>
-<h2>Confusion matrix</h2><table>${row(['', 'judge pass', 'judge fail'], 'th')}${row(['expert pass', String(pp), String(pf)])}${row(['expert fail', String(fp), String(ff)])}</table>
-${m.slices.length ? `<h2>Slices</h2><table>${row(['Dimension', 'Value', 'n', 'Agreement', 'Kappa', 'TPR', 'TNR'], 'th')}${m.slices.map(sliceRow).join('')}</table><p class="note">Slices with fewer than 10 items are marked small.</p>` : ''}
-<p class="note">Generated by Concur.</p></body></html>\n`;
+  const table = (s: Section) => `<h2>${esc(s.title)}</h2><table><thead><tr>${s.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${s.rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>${s.note ? `<p class="note">${esc(s.note)}</p>` : ''}`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(`Concur report: ${title(r)}`)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1f2933}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #cbd2d9;padding:.3rem .65rem;text-align:left;vertical-align:top}th{background:#f0f4f8}.note{color:#52606d;max-width:50rem}h2{margin-top:2rem;font-size:1.15rem}</style></head><body>
+<h1>Alignment report</h1><p>${esc(title(r))}. Dataset <b>${esc(r.dataset.name)}</b> (${esc(r.report.scale)} scale).</p><p class="note">${esc(excludedLine(r))}</p>
+${sections(r).map(table).join('\n')}
+<p class="note">Generated by Concur on ${esc(new Date().toISOString().slice(0, 10))}.</p></body></html>
+`;
 }

@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Workspace } from './workspace.ts';
 import { readRecordsFromFile } from './records.ts';
+import { MAJORITY } from '../db/labels.ts';
 
 export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 const SUPPORT = {
   dataset: 'acme-billing-support',
-  criterion: 'Resolves the billing issue correctly and safely',
+  criterion: "Resolves the customer's billing issue correctly and safely",
   description: "The reply answers the customer's actual billing question, follows Acme's billing policy in the context, never invents discounts, features or data, and escalates legal threats or account security issues.",
   principal: 'maria.chen',
 };
@@ -39,5 +40,35 @@ export function installSamples(ws: Workspace): string[] {
     })();
     installed.push(SUPPORT.dataset);
   }
+  if (installPandaLM(ws)) installed.push(PANDALM.dataset);
   return installed;
+}
+
+const PANDALM = {
+  dataset: 'pandalm-human-judgments',
+  criterion: 'Which response better follows the instruction',
+  description: 'Pairwise: A if response A (response1) is better, B if response B (response2) is better, tie if neither is. Human labels by three annotators; the reference is their majority vote.',
+};
+
+/**
+ * The PandaLM test set (Apache-2.0, see data/pandalm/NOTICE.md): 999 pairwise items, three
+ * annotators, and GPT-3.5-turbo's and PandaLM-7B's verdicts as imported runs. The reference
+ * label is the annotators' majority vote.
+ */
+function installPandaLM(ws: Workspace): boolean {
+  const dir = join(DATA_DIR, 'pandalm');
+  if (!existsSync(join(dir, 'items.jsonl')) || ws.repos.datasets.byName(PANDALM.dataset)) return false;
+  const file = (name: string) => ({ name: `data/pandalm/${name}`, records: readRecordsFromFile(join(dir, name)) });
+  ws.repos.db.transaction(() => {
+    ws.importItems(PANDALM.dataset, file('items.jsonl'));
+    const criterion = ws.addCriterion(PANDALM.dataset, { name: PANDALM.criterion, description: PANDALM.description, scale: 'pairwise', principalAnnotator: MAJORITY });
+    for (const n of [1, 2, 3]) ws.importLabels(criterion, file(`labels-annotator${n}.jsonl`), `annotator${n}`);
+    ws.importRun(criterion, file('run-gpt-3.5-turbo.jsonl'), 'gpt-3.5-turbo (PandaLM paper)');
+    ws.importRun(criterion, file('run-pandalm-7b.jsonl'), 'PandaLM-7B (PandaLM paper)');
+    const template = join(DATA_DIR, 'samples', 'pandalm-judge-v1.md');
+    if (existsSync(template)) {
+      ws.addVersion(criterion, { template: readFileSync(template, 'utf8'), model: 'gpt-4o-mini', temperature: 0, note: 'v1: a plain pairwise judge to compare with the published judges' });
+    }
+  })();
+  return true;
 }

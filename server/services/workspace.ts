@@ -4,10 +4,20 @@ import { validateTemplate, buildMessages } from '../../shared/template.ts';
 import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
 import { alignmentOutcomes, type Outcome } from '../../shared/metrics/outcomes.ts';
 import { reportFromOutcomes, type AlignmentReport } from '../../shared/metrics/report.ts';
+import type { AnnotatorAgreement } from '../../shared/metrics/annotators.ts';
+import type { Interval } from '../../shared/stats/index.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { LabelConflictError } from '../db/index.ts';
+import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
+import { compareOutcomes } from '../../shared/metrics/compare.ts';
+import { verdictStability } from '../../shared/metrics/bias.ts';
+import { correctedPassRate } from '../../shared/stats/index.ts';
+import { verdictOptions, isPass } from '../../shared/verdicts.ts';
+
+import { MAJORITY } from '../db/labels.ts';
+export { MAJORITY };
 
 export interface NewVersionInput {
   template: string; model: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
@@ -17,7 +27,7 @@ export interface NewVersionInput {
 export interface ReportQuery { runId?: number; versionNumber?: number; split?: SplitFilter; annotator?: string }
 
 export interface ReportResult {
-  report: AlignmentReport;
+  report: AlignmentReport & { annotators: AnnotatorAgreement & { judge: Array<{ annotator: string; n: number; agreement: Interval; kappa: Interval }> } };
   run: Run;
   criterion: Criterion;
   dataset: Dataset;
@@ -167,20 +177,95 @@ export class Workspace {
     return done;
   }
 
+  /** Outcomes of a run against an annotator's current labels (the population rules of the design). */
+  outcomes(criterion: Criterion, run: Run, split: SplitFilter, annotator: string): Outcome[] {
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const items = this.repos.runs.itemIds(run.id).map((id) => this.repos.items.get(id)!);
+    return alignmentOutcomes({
+      criterion, items, labels: this.repos.labels.currentByItem(criterion.id, annotator),
+      judgments: this.repos.runs.judgments(run.id), fewShot: new Set(version?.examples ?? []), split,
+    });
+  }
+
   report(criterion: Criterion, q: ReportQuery = {}): ReportResult {
     const run = this.resolveRun(criterion, q);
     const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
-    const annotator = q.annotator ?? criterion.principalAnnotator;
     const split = q.split ?? run.split;
-    const labels = this.repos.labels.currentByItem(criterion.id, annotator);
-    const items = this.repos.runs.itemIds(run.id).map((id) => this.repos.items.get(id)!);
-    const outcomes = alignmentOutcomes({
-      criterion, items, labels, judgments: this.repos.runs.judgments(run.id),
-      fewShot: new Set(version?.examples ?? []), split,
-    });
+    const allLabels = this.repos.labels.allCurrent(criterion.id);
+    const annotator = q.annotator ?? criterion.principalAnnotator;
+    const outcomes = this.outcomes(criterion, run, split, annotator);
+    // outcomes carry the run's full items (Item ⊇ OutcomeItem), so output lengths need no extra reads
+    const lengths = new Map(outcomes.map((o) => [o.item.id, (o.item as Item).output.length]));
+    const report = reportFromOutcomes(outcomes, criterion, split, { outputLength: (id) => lengths.get(id) ?? 0 });
+    this.addRerunConsistency(criterion, run, split, annotator, outcomes, report);
+    const itemIds = new Set(outcomes.map((o) => o.item.id));
+    const humans = annotatorAgreement(allLabels, verdictOptions(criterion), itemIds);
     return {
-      report: reportFromOutcomes(outcomes, criterion, split), run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator, outcomes,
+      report: {
+        ...report,
+        annotators: {
+          ...humans,
+          /** the judge measured against each annotator (and the majority when there are three or more) */
+          judge: [...humans.annotators, ...(humans.annotators.length >= 3 ? [MAJORITY] : [])].map((a) => {
+            const r = a === annotator ? report : reportFromOutcomes(this.outcomes(criterion, run, split, a), criterion, split, { slices: false });
+            return { annotator: a, n: r.n, agreement: r.agreement, kappa: r.kappa };
+          }),
+        },
+      },
+      run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator, outcomes,
     };
+  }
+
+  /** Few-shot order and A/B position reruns of the same version on the same items. */
+  private addRerunConsistency(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, outcomes: Outcome[], report: AlignmentReport) {
+    if (run.versionId === null || run.variant.permuteSeed !== undefined || run.variant.swap) return;
+    for (const other of this.repos.runs.list(criterion.id)) {
+      if (other.id === run.id || other.versionId !== run.versionId || other.done === 0) continue;
+      if (other.variant.permuteSeed !== undefined) {
+        const s = verdictStability(outcomes, this.outcomes(criterion, other, split, annotator));
+        report.consistency.orderSensitivity.push({ runId: other.id, name: other.name, n: s.n, flipRate: s.n ? 1 - s.same / s.n : null });
+      } else if (other.variant.swap) {
+        const s = verdictStability(outcomes, this.outcomes(criterion, other, split, annotator));
+        report.consistency.positionConsistency.push({ runId: other.id, name: other.name, n: s.n, rate: s.rate });
+      }
+    }
+  }
+
+  /** Fixed and regressed items between two runs of a criterion, with McNemar's exact test. */
+  compare(criterion: Criterion, runA: number, runB: number, split?: SplitFilter) {
+    const a = this.resolveRun(criterion, { runId: runA }), b = this.resolveRun(criterion, { runId: runB });
+    const s = split ?? (a.split === b.split ? a.split : 'all');
+    return { a: a.id, b: b.id, split: s, ...compareOutcomes(this.outcomes(criterion, a, s, criterion.principalAnnotator), this.outcomes(criterion, b, s, criterion.principalAnnotator)) };
+  }
+
+  /**
+   * Corrected pass rate (Rogan–Gladen) of a version on unlabelled items it judged, using its
+   * TPR/TNR on the labelled test split. `onDataset` names the dataset of the unlabelled items
+   * (default: the criterion's own).
+   */
+  estimate(criterion: Criterion, versionNumber: number, onDataset?: string, opts: { iterations?: number; seed?: number } = {}) {
+    const version = this.version(criterion, versionNumber);
+    const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
+    const runs = this.repos.runs.list(criterion.id).filter((r) => r.versionId === version.id && r.done > 0 && !r.variant.swap && r.variant.permuteSeed === undefined);
+    const calibration = runs.find((r) => r.datasetId === criterion.datasetId && (r.split === 'test' || r.split === 'all'));
+    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`);
+    const labelled = this.outcomes(criterion, calibration, 'test', criterion.principalAnnotator).filter((o) => !o.excluded)
+      .map((o) => ({ expertPass: isPass(o.expert!, criterion)!, judgePass: isPass(o.judge!, criterion)! }));
+    const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
+    const pool = runs.filter((r) => r.datasetId === target.id && r.scope === 'all');
+    const unlabelled = new Map<number, boolean>();
+    for (const r of pool) {
+      for (const o of this.outcomes(criterion, r, 'all', criterion.principalAnnotator)) {
+        if (o.judge === null || (target.id === criterion.datasetId && labels.has(o.item.id))) continue;
+        unlabelled.set(o.item.id, isPass(o.judge, criterion)!);
+      }
+    }
+    if (!unlabelled.size) {
+      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`);
+    }
+    if (criterion.scale === 'pairwise') throw new ValidationError('criterion', 'a corrected pass rate applies to binary and ordinal criteria');
+    const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
+    return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };
   }
 
   itemsOfSplit(datasetId: number, split: Split | undefined) {
