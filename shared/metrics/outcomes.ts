@@ -35,24 +35,57 @@ export interface Outcome {
  * the measured version. Every other item is kept with the reason it is excluded, never folded in.
  */
 export function alignmentOutcomes(input: OutcomeInput): Outcome[] {
-  const bySample = new Map<number, OutcomeJudgment[]>();
+  // Most runs have one sample per item: keep that path free of per-item arrays (1M judgments).
+  const byItem = new ItemIndex<OutcomeJudgment | OutcomeJudgment[]>(input.judgments.length);
   for (const j of input.judgments) {
-    const list = bySample.get(j.itemId);
-    if (list) list.push(j); else bySample.set(j.itemId, [j]);
+    const prev = byItem.get(j.itemId);
+    if (prev === undefined) byItem.set(j.itemId, j);
+    else if (Array.isArray(prev)) prev.push(j);
+    else byItem.set(j.itemId, [prev, j]);
   }
   const out: Outcome[] = [];
   for (const item of input.items) {
     if (input.split !== 'all' && item.split !== input.split) continue;
-    const js = (bySample.get(item.id) ?? []).sort((a, b) => a.sample - b.sample);
-    const verdicts = js.filter((j) => j.verdict !== null).map((j) => j.verdict!);
-    const judge = verdicts.length ? selfAgreement([verdicts]).majority[0] ?? null : null;
+    const js = byItem.get(item.id);
+    let judge: string | null = null;
+    let samples: Array<string | null>;
+    if (js === undefined) samples = NO_SAMPLES;
+    else if (!Array.isArray(js)) { judge = js.verdict; samples = js.verdict === null ? ERROR_SAMPLE : js.verdict === 'pass' ? PASS_SAMPLE : js.verdict === 'fail' ? FAIL_SAMPLE : [js.verdict]; }
+    else {
+      js.sort((a, b) => a.sample - b.sample);
+      samples = js.map((j) => j.verdict);
+      const verdicts = samples.filter((v): v is string => v !== null);
+      judge = verdicts.length ? selfAgreement([verdicts]).majority[0] ?? null : null;
+    }
     const label = input.labels.get(item.id);
     let excluded: Exclusion | null = null;
     if (input.fewShot.has(item.id)) excluded = 'fewShot';
     else if (!label || (label.verdict === null && !label.ambiguous)) excluded = 'unlabelled';
     else if (label.ambiguous) excluded = 'ambiguous';
     else if (judge === null) excluded = 'errors';
-    out.push({ item, expert: label?.verdict ?? null, judge, excluded, samples: js.map((j) => j.verdict) });
+    out.push({ item, expert: label?.verdict ?? null, judge, excluded, samples });
   }
   return out;
+}
+
+// Shared read-only sample lists for the one-sample case (no allocation per item).
+const NO_SAMPLES: Array<string | null> = Object.freeze([]) as unknown as Array<string | null>;
+const ERROR_SAMPLE: Array<string | null> = Object.freeze([null]) as unknown as Array<string | null>;
+const PASS_SAMPLE: Array<string | null> = Object.freeze(['pass']) as unknown as Array<string | null>;
+const FAIL_SAMPLE: Array<string | null> = Object.freeze(['fail']) as unknown as Array<string | null>;
+
+/** A map from item id to value: a plain array while ids are small integers (row ids), else a Map. */
+class ItemIndex<V> {
+  private array: Array<V | undefined> | null = [];
+  private map: Map<number, V> | null = null;
+  constructor(private readonly expected: number) {}
+  get(id: number): V | undefined { return this.array ? this.array[id] : this.map!.get(id); }
+  set(id: number, v: V): void {
+    if (this.array && (!Number.isInteger(id) || id < 0 || id > 4 * this.expected + 1024)) {
+      this.map = new Map();
+      this.array.forEach((x, i) => { if (x !== undefined) this.map!.set(i, x); });
+      this.array = null;
+    }
+    if (this.array) this.array[id] = v; else this.map!.set(id, v);
+  }
 }

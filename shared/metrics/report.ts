@@ -1,5 +1,5 @@
 import type { Criterion, SplitFilter } from '../types.ts';
-import { binaryAgreement, categoricalAgreement, ordinalAgreement, selfAgreement, type BinaryMetrics, type CategoricalMetrics, type Interval, type KappaResult } from '../stats/index.ts';
+import { addPair, binaryAgreementFromCounts, categoricalAgreement, ordinalAgreement, selfAgreement, type BinaryCounts, type BinaryMetrics, type CategoricalMetrics, type Interval, type KappaResult } from '../stats/index.ts';
 import { isPass, verdictOptions } from '../verdicts.ts';
 import { verbosityBias, type VerbosityBucket } from './bias.ts';
 import { alignmentOutcomes, type Exclusion, type Outcome, type OutcomeInput } from './outcomes.ts';
@@ -54,27 +54,25 @@ function countExclusions(outcomes: Outcome[]): Excluded {
   return ex;
 }
 
-/** Expert/judge pass pairs for the binary view (binary scale, or ordinal at its pass threshold). */
-function passPairs(outcomes: Outcome[], c: OutcomeInput['criterion']): Array<[boolean, boolean]> {
-  const pairs: Array<[boolean, boolean]> = [];
-  for (const o of outcomes) {
-    if (o.excluded) continue;
-    const e = isPass(o.expert!, c), j = isPass(o.judge!, c);
-    if (e !== null && j !== null) pairs.push([e, j]);
-  }
-  return pairs;
+/**
+ * Adds one outcome to the pass/fail counts of the binary view: binary verdicts, ordinal verdicts
+ * at the pass threshold, or pairwise A-vs-B over items where neither says tie ("pass" = A).
+ */
+function countOutcome(counts: BinaryCounts, o: Outcome, c: OutcomeInput['criterion']): void {
+  if (o.excluded) return;
+  if (c.scale === 'pairwise') {
+    if (o.expert !== 'tie' && o.judge !== 'tie') addPair(counts, o.expert === 'A', o.judge === 'A');
+  } else if (c.scale === 'binary') addPair(counts, o.expert === 'pass', o.judge === 'pass');
+  else addPair(counts, isPass(o.expert!, c)!, isPass(o.judge!, c)!);
 }
 
-/** Pairwise verdicts as a binary view over non-tie items ("pass" = A is better). */
-function withoutTiesPairs(outcomes: Outcome[]): Array<[boolean, boolean]> {
-  const pairs: Array<[boolean, boolean]> = [];
-  for (const o of outcomes) if (!o.excluded && o.expert !== 'tie' && o.judge !== 'tie') pairs.push([o.expert === 'A', o.judge === 'A']);
-  return pairs;
-}
+const zero = (): BinaryCounts => ({ pp: 0, pf: 0, fp: 0, ff: 0 });
 
 /** The pass/fail-shaped view of a set of outcomes, for any scale. */
 export function binaryView(outcomes: Outcome[], c: OutcomeInput['criterion']): BinaryMetrics {
-  return binaryAgreement(c.scale === 'pairwise' ? withoutTiesPairs(outcomes) : passPairs(outcomes, c));
+  const counts = zero();
+  for (const o of outcomes) countOutcome(counts, o, c);
+  return binaryAgreementFromCounts(counts);
 }
 
 function categoricalPairs(outcomes: Outcome[], labels: string[]): Array<[number, number]> {
@@ -108,7 +106,7 @@ export function reportFromOutcomes(outcomes: Outcome[], c: OutcomeInput['criteri
   const labels = verdictOptions(c);
   const pairs = categoricalPairs(outcomes, labels);
   const cat: CategoricalMetrics = c.scale === 'ordinal' ? ordinalAgreement(pairs, labels.length) : categoricalAgreement(pairs, labels);
-  const headline = { n: cat.n, confusion: cat.confusion, agreement: cat.agreement, kappa: cat.kappa as KappaResult, pabak: cat.pabak, ac1: cat.ac1 };
+  const headline = { n: cat.n, confusion: { labels, matrix: cat.confusion.matrix }, agreement: cat.agreement, kappa: cat.kappa as KappaResult, pabak: cat.pabak, ac1: cat.ac1 };
   if (c.scale === 'ordinal') {
     const wk = (cat as ReturnType<typeof ordinalAgreement>).weightedKappa;
     return { ...view, ...headline, ...common, weightedKappa: wk, binary: view };
@@ -127,20 +125,27 @@ const rank = (dimension: string) => (dimension === 'split' ? 0 : 1);
 
 /** Metrics (pass/fail view) by split and by each dimension value; slices under SMALL_SLICE compared items are flagged. */
 export function slices(outcomes: Outcome[], c: OutcomeInput['criterion']): SliceReport[] {
-  const groups = new Map<string, { dimension: string; value: string; outcomes: Outcome[] }>();
-  const add = (dimension: string, value: string, o: Outcome) => {
-    const key = `${dimension}\u0000${value}`;
-    const g = groups.get(key);
-    if (g) g.outcomes.push(o); else groups.set(key, { dimension, value, outcomes: [o] });
+  // dimension → value → counts, filled in one pass without per-slice arrays
+  const groups = new Map<string, Map<string, BinaryCounts>>();
+  const countsFor = (dimension: string, value: string) => {
+    let byValue = groups.get(dimension);
+    if (!byValue) groups.set(dimension, (byValue = new Map()));
+    let counts = byValue.get(value);
+    if (!counts) byValue.set(value, (counts = zero()));
+    return counts;
   };
   for (const o of outcomes) {
-    add('split', o.item.split, o);
-    for (const d in o.item.dimensions) add(d, o.item.dimensions[d]!, o);
+    countOutcome(countsFor('split', o.item.split), o, c);
+    for (const d in o.item.dimensions) countOutcome(countsFor(d, o.item.dimensions[d]!), o, c);
   }
-  return [...groups.values()]
-    .sort((a, b) => rank(a.dimension) - rank(b.dimension) || a.dimension.localeCompare(b.dimension) || a.value.localeCompare(b.value))
-    .map((g) => {
-      const m = binaryView(g.outcomes, c);
-      return { dimension: g.dimension, value: g.value, ...m, small: m.n < SMALL_SLICE };
-    });
+  const out: SliceReport[] = [];
+  const dimensions = [...groups.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const dimension of dimensions) {
+    const byValue = groups.get(dimension)!;
+    for (const value of [...byValue.keys()].sort((a, b) => a.localeCompare(b))) {
+      const m = binaryAgreementFromCounts(byValue.get(value)!);
+      out.push({ dimension, value, ...m, small: m.n < SMALL_SLICE });
+    }
+  }
+  return out;
 }

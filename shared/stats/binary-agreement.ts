@@ -51,16 +51,25 @@ export interface BinaryMetrics {
  * binaryAgreement([[true, true], [true, false], [false, false]]).agreement.value; // => 0.6666666666666666
  */
 export function binaryAgreement(pairs: Array<[boolean, boolean]>): BinaryMetrics {
-  let pp = 0;
-  let pf = 0;
-  let fp = 0;
-  let ff = 0;
-  for (const [expertPass, judgePass] of pairs) {
-    if (expertPass && judgePass) pp++;
-    else if (expertPass) pf++;
-    else if (judgePass) fp++;
-    else ff++;
-  }
+  const counts: BinaryCounts = { pp: 0, pf: 0, fp: 0, ff: 0 };
+  for (const [expertPass, judgePass] of pairs) addPair(counts, expertPass, judgePass);
+  return binaryAgreementFromCounts(counts);
+}
+
+/** The 2×2 counts of (expert, judge) = (pass, pass), (pass, fail), (fail, pass), (fail, fail). */
+export interface BinaryCounts { pp: number; pf: number; fp: number; ff: number }
+
+/** Adds one [expertPass, judgePass] pair to running counts (for callers that aggregate without arrays). */
+export function addPair(c: BinaryCounts, expertPass: boolean, judgePass: boolean): void {
+  if (expertPass) { if (judgePass) c.pp++; else c.pf++; } else if (judgePass) c.fp++; else c.ff++;
+}
+
+/**
+ * {@link binaryAgreement} from already-counted cells: the same metrics in O(1), so reports over
+ * millions of judgments and many slices need no per-item arrays.
+ * @throws if a count is negative or not an integer (via the matrix checks of cohenKappa)
+ */
+export function binaryAgreementFromCounts({ pp, pf, fp, ff }: BinaryCounts): BinaryMetrics {
   const n = pp + pf + fp + ff;
   const matrix = [
     [pp, pf],
