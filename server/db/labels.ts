@@ -59,6 +59,12 @@ export function labelsRepository(db: DB) {
   const annotators = db.prepare<[number], { annotator: string; n: number }>(`
     SELECT annotator, count(DISTINCT item_id) AS n FROM labels WHERE criterion_id = ? GROUP BY annotator ORDER BY n DESC, annotator`);
 
+  const checkAndAppend = db.transaction((criterionId: number, l: NewLabel, expectedId: number | null): Label => {
+    const current = repo.latest(criterionId, l.itemId, l.annotator);
+    if ((current?.id ?? null) !== expectedId) throw new LabelConflictError(current);
+    return repo.append(criterionId, l);
+  });
+
   const repo = {
     get: (id: number) => { const r = byId.get(id); return r ? toLabel(r) : undefined; },
     latest(criterionId: number, itemId: number, annotator: string): Label | null {
@@ -74,11 +80,10 @@ export function labelsRepository(db: DB) {
      * Appends a label only if the annotator's current label is still `expectedId`
      * (null = the writer saw no label). Otherwise throws LabelConflictError.
      */
-    appendIfCurrent: db.transaction((criterionId: number, l: NewLabel, expectedId: number | null): Label => {
-      const current = repo.latest(criterionId, l.itemId, l.annotator);
-      if ((current?.id ?? null) !== expectedId) throw new LabelConflictError(current);
-      return repo.append(criterionId, l);
-    }),
+    appendIfCurrent(criterionId: number, l: NewLabel, expectedId: number | null): Label {
+      // IMMEDIATE takes the write lock before the check, so two processes cannot both pass it.
+      return checkAndAppend.immediate(criterionId, l, expectedId);
+    },
     history: (criterionId: number, itemId: number) => history.all(criterionId, itemId).map(toLabel),
     /**
      * Current label per item for one annotator (usually the criterion's principal expert).

@@ -4,8 +4,9 @@ import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
 export type ParsedReply = { verdict: string; critique: string } | { error: string };
 
 /**
- * Reads a judge reply tolerantly: plain JSON, JSON in a ```code fence```, or the first
- * balanced {...} object inside surrounding prose. The verdict must be one of the criterion's
+ * Reads a judge reply tolerantly: plain JSON, JSON in a ```code fence```, or a balanced
+ * {...} object inside surrounding prose (the first one that holds a verdict, so braces or
+ * quoted JSON earlier in the prose do not hide it). The verdict must be one of the criterion's
  * values (case-insensitive, synonyms as in normaliseVerdict); anything else is an error —
  * never a guessed verdict.
  */
@@ -21,24 +22,43 @@ export function parseJudgeReply(content: string, criterion: Pick<Criterion, 'sca
   return { verdict, critique: typeof critique === 'string' ? critique : JSON.stringify(critique) };
 }
 
+const hasVerdict = (o: Record<string, unknown>) => Object.keys(o).some((k) => k.toLowerCase() === 'verdict');
+
+/** The first JSON object in the reply that holds a verdict, else the first JSON object at all. */
 function extractObject(content: string): Record<string, unknown> | null {
-  const candidates = [content.trim()];
-  const fence = /```(?:json)?\s*([\s\S]*?)```/i.exec(content);
-  if (fence) candidates.push(fence[1]!.trim());
-  const balanced = firstBalancedObject(content);
-  if (balanced) candidates.push(balanced);
-  for (const c of candidates) {
-    try {
-      const v: unknown = JSON.parse(c);
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch { /* try the next candidate */ }
+  let first: Record<string, unknown> | null = null;
+  for (const c of candidates(content)) {
+    let v: unknown;
+    try { v = JSON.parse(c); } catch { continue; }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    const obj = v as Record<string, unknown>;
+    if (hasVerdict(obj)) return obj;
+    first ??= obj;
   }
-  return null;
+  return first;
 }
 
-function firstBalancedObject(s: string): string | null {
-  const start = s.indexOf('{');
-  if (start < 0) return null;
+/** The whole reply, then the bodies of its code fences, then its balanced {...} spans left to right. */
+function* candidates(content: string): Generator<string> {
+  yield content.trim();
+  for (const m of content.matchAll(/```(?:json)?\s*([\s\S]*?)```/gi)) yield m[1]!.trim();
+  // Bounded, so a long reply full of stray braces cannot make parsing quadratic.
+  let from = content.indexOf('{');
+  for (let tries = 0; from >= 0 && tries < 64; tries++) {
+    const end = balancedEnd(content, from);
+    let parsed = false;
+    if (end >= 0) {
+      const span = content.slice(from, end + 1);
+      yield span;
+      try { JSON.parse(span); parsed = true; } catch { /* prose like "{name}": look inside it */ }
+    }
+    // a span that parses is skipped whole; an unclosed or non-JSON one is stepped into
+    from = content.indexOf('{', parsed ? end + 1 : from + 1);
+  }
+}
+
+/** Index of the brace closing the object opened at `start`, or -1 if it is never closed. */
+function balancedEnd(s: string, start: number): number {
   let depth = 0, inString = false, escaped = false;
   for (let i = start; i < s.length; i++) {
     const ch = s[i];
@@ -46,9 +66,9 @@ function firstBalancedObject(s: string): string | null {
       if (escaped) escaped = false; else if (ch === '\\') escaped = true; else if (ch === '"') inString = false;
     } else if (ch === '"') inString = true;
     else if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return s.slice(start, i + 1);
+    else if (ch === '}' && --depth === 0) return i;
   }
-  return null;
+  return -1;
 }
 
 /** JSON schema for structured output, so endpoints that support it return exactly this shape. */

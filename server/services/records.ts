@@ -69,7 +69,7 @@ function parseJsonArray(text: string, name: string): SourceRecord[] {
   }
   const array = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.items) ? value.items : null;
   if (!array) throw new InputError(name, 1, null, 'expected a JSON array of objects (or {"items": [...]})');
-  const starts = Array.isArray(value) ? elementLines(text) : [];
+  const starts = elementLines(text, !Array.isArray(value));
   return array.map((v, i) => {
     const line = starts[i] ?? 1;
     if (!isObject(v)) throw new InputError(name, line, null, `element ${i + 1} is not an object`);
@@ -78,6 +78,10 @@ function parseJsonArray(text: string, name: string): SourceRecord[] {
 }
 
 function parseCsvRecords(text: string, name: string): SourceRecord[] {
+  // csv-parse counts a CRLF inside a quoted field as two lines, which shifts the line of every
+  // later record (and of its errors); with LF line breaks its count is exact. Multi-line cells
+  // therefore hold LF line breaks, whatever the file used.
+  text = text.replace(/\r\n/g, '\n');
   try {
     const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
     // info.lines is the line the record ends on; a multi-line record starts earlier, so count back its newlines
@@ -100,23 +104,34 @@ function lineAt(text: string, pos: number): number {
   return line;
 }
 
-/** Line numbers where each top-level array element starts (a tiny JSON scanner). */
-function elementLines(text: string): number[] {
+/**
+ * Line numbers where each element of the records array starts (a tiny JSON scanner): the
+ * top-level array, or with `inItems` the array under the top-level "items" key.
+ */
+function elementLines(text: string, inItems = false): number[] {
   const starts: number[] = [];
   let depth = 0, line = 1, inString = false, escaped = false, expectElement = false;
+  let target = inItems ? -1 : 1; // the depth of the records array's elements, once known
+  let str = '', lastKey = '';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (ch === '\n') line++;
     if (inString) {
-      if (escaped) escaped = false; else if (ch === '\\') escaped = true; else if (ch === '"') inString = false;
+      if (escaped) { escaped = false; str += ch; } else if (ch === '\\') escaped = true;
+      else if (ch === '"') { inString = false; if (depth === 1) lastKey = str; } else str += ch;
       continue;
     }
     if (/\s/.test(ch)) continue;
-    if (depth === 1 && expectElement && ch !== ']') { starts.push(line); expectElement = false; }
-    if (ch === '"') inString = true;
-    else if (ch === '[' || ch === '{') { depth++; if (depth === 1 && ch === '[') expectElement = true; }
-    else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 1) expectElement = true;
+    if (depth === target && expectElement && ch !== ']') { starts.push(line); expectElement = false; }
+    if (ch === '"') { inString = true; str = ''; }
+    else if (ch === '[' || ch === '{') {
+      depth++;
+      if (ch === '[' && target < 0 && depth === 2 && lastKey === 'items') target = 2;
+      if (ch === '[' && depth === target && starts.length === 0) expectElement = true;
+    } else if (ch === ']' || ch === '}') {
+      if (depth === target && ch === ']') target = 0; // the records array is closed
+      depth--;
+    } else if (ch === ',' && depth === target) expectElement = true;
   }
   return starts;
 }

@@ -17,7 +17,11 @@ export interface OutcomeInput {
   split: SplitFilter;
 }
 
-export type Exclusion = 'fewShot' | 'unlabelled' | 'ambiguous' | 'errors';
+/**
+ * Why an item is not compared. `notJudged`: the run never reached it (cancelled, stopped by its
+ * error budget, or still running) — not a judge failure, so it is reported apart from `errors`.
+ */
+export type Exclusion = 'fewShot' | 'unlabelled' | 'ambiguous' | 'errors' | 'notJudged';
 
 /** One item's place in the measurement: compared (expert vs judge) or excluded with the reason. */
 export interface Outcome {
@@ -62,6 +66,7 @@ export function alignmentOutcomes(input: OutcomeInput): Outcome[] {
     if (input.fewShot.has(item.id)) excluded = 'fewShot';
     else if (!label || (label.verdict === null && !label.ambiguous)) excluded = 'unlabelled';
     else if (label.ambiguous) excluded = 'ambiguous';
+    else if (js === undefined) excluded = 'notJudged';
     else if (judge === null) excluded = 'errors';
     out.push({ item, expert: label?.verdict ?? null, judge, excluded, samples });
   }

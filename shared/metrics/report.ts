@@ -6,7 +6,7 @@ import { alignmentOutcomes, type Exclusion, type Outcome, type OutcomeInput } fr
 
 export const SMALL_SLICE = 10;
 
-export type Excluded = Record<Exclusion, number>;
+export type Excluded = Record<Exclude<Exclusion, 'notJudged'>, number>;
 
 export interface SliceReport extends BinaryMetrics { dimension: string; value: string; small: boolean }
 
@@ -41,6 +41,8 @@ export interface AlignmentReport extends Omit<BinaryMetrics, 'confusion'> {
   excluded: Excluded;
   /** judged items in the split, compared or not */
   judged: number;
+  /** items of the run in the split that it never judged (cancelled or stopped early) */
+  notJudged: number;
   slices: SliceReport[];
   consistency: ConsistencyReport;
   weightedKappa?: { linear: Interval; quadratic: Interval };
@@ -50,7 +52,7 @@ export interface AlignmentReport extends Omit<BinaryMetrics, 'confusion'> {
 
 function countExclusions(outcomes: Outcome[]): Excluded {
   const ex: Excluded = { fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 0 };
-  for (const o of outcomes) if (o.excluded) ex[o.excluded]++;
+  for (const o of outcomes) if (o.excluded && o.excluded !== 'notJudged') ex[o.excluded]++;
   return ex;
 }
 
@@ -95,7 +97,8 @@ export interface ReportOptions {
 export function reportFromOutcomes(outcomes: Outcome[], c: OutcomeInput['criterion'], split: SplitFilter, opts: ReportOptions = {}): AlignmentReport {
   const view = binaryView(outcomes, c);
   const common = {
-    scale: c.scale, split, excluded: countExclusions(outcomes), judged: outcomes.length,
+    scale: c.scale, split, excluded: countExclusions(outcomes),
+    judged: outcomes.filter((o) => o.excluded !== 'notJudged').length, notJudged: outcomes.filter((o) => o.excluded === 'notJudged').length,
     slices: opts.slices === false ? [] : slices(outcomes, c),
     consistency: {
       samples: sampleConsistency(outcomes), orderSensitivity: [], positionConsistency: [],

@@ -10,9 +10,10 @@ async function concur(...argv: string[]): Promise<{ code: number; out: string }>
   const lines: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.join(' ')); });
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { lines.push(String(chunk)); return true; });
   try {
     return { code: await main(argv), out: lines.join('\n') };
-  } finally { log.mockRestore(); err.mockRestore(); }
+  } finally { log.mockRestore(); err.mockRestore(); out.mockRestore(); }
 }
 
 describe('statistics through the CLI (JSON contract)', () => {
