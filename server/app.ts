@@ -15,6 +15,8 @@ import { versionRoutes } from './routes/versions.ts';
 import { runRoutes } from './routes/runs.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
+import { transferRoutes } from './routes/transfer.ts';
+import { uiRoutes } from './routes/ui.ts';
 
 export interface AppOptions {
   workspace: Workspace;
@@ -67,6 +69,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await api.register(versionRoutes);
     await api.register(runRoutes);
     await api.register(reportRoutes);
+    await api.register(transferRoutes);
+    await api.register(uiRoutes);
     api.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
   }, { prefix: '/api' });
 

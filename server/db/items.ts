@@ -27,13 +27,11 @@ export function itemsRepository(db: DB) {
       context = excluded.context, dimensions = excluded.dimensions,
       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`);
   const existing = db.prepare<[number, string], { id: number }>(`SELECT id FROM items WHERE dataset_id = ? AND external_id = ?`);
-  const page = db.prepare<[number, string | null, string | null, number, number], Row>(`
-    SELECT * FROM items WHERE dataset_id = ?1 AND (?2 IS NULL OR split = ?2)
-      AND (?3 IS NULL OR instr(lower(external_id || ' ' || input || ' ' || output || ' ' || coalesce(output_b, '')), lower(?3)) > 0)
-    ORDER BY id LIMIT ?4 OFFSET ?5`);
-  const pageCount = db.prepare<[number, string | null, string | null], { n: number }>(`
-    SELECT count(*) AS n FROM items WHERE dataset_id = ?1 AND (?2 IS NULL OR split = ?2)
-      AND (?3 IS NULL OR instr(lower(external_id || ' ' || input || ' ' || output || ' ' || coalesce(output_b, '')), lower(?3)) > 0)`);
+  const filter = `dataset_id = @datasetId AND (@split IS NULL OR split = @split)
+      AND (@search IS NULL OR instr(lower(external_id || ' ' || input || ' ' || output || ' ' || coalesce(output_b, '')), lower(@search)) > 0)`;
+  type Filter = { datasetId: number; split: string | null; search: string | null };
+  const page = db.prepare<[Filter & { limit: number; offset: number }], Row>(`SELECT * FROM items WHERE ${filter} ORDER BY id LIMIT @limit OFFSET @offset`);
+  const pageCount = db.prepare<[Filter], { n: number }>(`SELECT count(*) AS n FROM items WHERE ${filter}`);
   return {
     get: (id: number) => { const r = byId.get(id); return r ? toItem(r) : undefined; },
     byExternalId: (datasetId: number, externalId: string) => { const r = byExternal.get(datasetId, externalId); return r ? toItem(r) : undefined; },
@@ -46,10 +44,8 @@ export function itemsRepository(db: DB) {
     },
     page(datasetId: number, q: ItemQuery) {
       const split = q.split ?? null, search = q.search?.trim() || null;
-      return {
-        total: pageCount.get(datasetId, split, search)!.n,
-        items: page.all(datasetId, split, search, q.limit ?? 50, q.offset ?? 0).map(toItem),
-      };
+      const f = { datasetId, split, search };
+      return { total: pageCount.get(f)!.n, items: page.all({ ...f, limit: q.limit ?? 50, offset: q.offset ?? 0 }).map(toItem) };
     },
   };
 }

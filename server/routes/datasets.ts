@@ -47,6 +47,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const q = req.query;
     const limit = q.limit ?? 50, offset = q.offset ?? 0;
     const criterion = q.criterion ? ws.criterionById(q.criterion) : null;
+    // Plain paging and search run in SQL; label-status and dimension filters need the labels.
     if (!criterion && !q.status && !q.dimension) return ws.repos.items.page(d.id, { split: q.split, search: q.search, limit, offset });
     const labels = criterion ? ws.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator) : new Map();
     const needle = q.search?.trim().toLowerCase();

@@ -5,6 +5,9 @@ import type { BinaryMetrics } from '../../shared/stats/index.ts';
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
 const ci = (iv: Interval, f: (x: number | null) => string) => (iv.value === null ? 'undefined' : `${f(iv.value)} (95% CI ${f(iv.low)}–${f(iv.high)})`);
+/** A kappa interval for display: the asymptotic bounds (kept unclipped in JSON, as statsmodels gives them) clipped to [−1, 1]. */
+const clip = (x: number | null) => (x === null ? null : Math.max(-1, Math.min(1, x)));
+const kci = (iv: Interval) => ci({ value: iv.value, low: clip(iv.low), high: clip(iv.high) }, (x) => num(x));
 
 export const KAPPA_PARADOX = 'Kappa corrects agreement for chance; when one class dominates it can be low even though agreement is high (the kappa paradox), so PABAK and Gwet\'s AC1, which are less sensitive to prevalence, are shown beside it.';
 
@@ -40,7 +43,7 @@ function sections(r: ReportResult): Section[] {
   const headline: string[][] = [
     ['Items compared (n)', String(m.n)],
     ['Agreement', ci(m.agreement, pct)],
-    [`Cohen's kappa${m.scale === 'binary' ? '' : ` (${m.confusion.labels.length} categories)`}`, ci(m.kappa, (x) => num(x))],
+    [`Cohen's kappa${m.scale === 'binary' ? '' : ` (${m.confusion.labels.length} categories)`}`, kci(m.kappa)],
     ['PABAK / Gwet AC1', `${num(m.pabak)} / ${num(m.ac1)}`],
   ];
   if (m.weightedKappa) headline.push(['Weighted kappa, linear', ci(m.weightedKappa.linear, (x) => num(x))], ['Weighted kappa, quadratic', ci(m.weightedKappa.quadratic, (x) => num(x))]);
@@ -54,7 +57,7 @@ function sections(r: ReportResult): Section[] {
     const w = m.withoutTies;
     out.push({
       title: 'Without ties (items where neither expert nor judge says tie; "A" plays the role of pass)', head: ['Metric', 'Value'],
-      rows: [['Items (n)', String(w.n)], ['Agreement', ci(w.agreement, pct)], ["Cohen's kappa", ci(w.kappa, (x) => num(x))], ...passFailRows(w, ['A', 'B'])],
+      rows: [['Items (n)', String(w.n)], ['Agreement', ci(w.agreement, pct)], ["Cohen's kappa", kci(w.kappa)], ...passFailRows(w, ['A', 'B'])],
     });
   }
   if (m.annotators.annotators.length >= 2) {
@@ -66,7 +69,7 @@ function sections(r: ReportResult): Section[] {
     });
     out.push({
       title: 'The judge against each annotator', head: ['Annotator', 'n', 'Agreement', "Cohen's kappa"],
-      rows: m.annotators.judge.map((j) => [j.annotator, String(j.n), ci(j.agreement, pct), ci(j.kappa, (x) => num(x))]),
+      rows: m.annotators.judge.map((j) => [j.annotator, String(j.n), ci(j.agreement, pct), kci(j.kappa)]),
     });
   }
   const c = m.consistency;

@@ -1,22 +1,110 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
+import type {
+  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ImportPreview, ImportResult,
+  Item, ItemPage, Label, QueueEntry, Report, Run, RunProgress, VersionWithEndpoint, Criterion,
+} from './types.ts';
+
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly body: unknown) { super(message); }
+  constructor(readonly status: number, message: string, readonly body: ErrorBody | null) { super(message); }
 }
 
+export interface ErrorBody { error: string; field?: string | null; file?: string; line?: number | null; current?: unknown }
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`/api${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'cannot reach the Concur server; is it still running?', null);
+  }
   const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new ApiError(res.status, data?.error ?? `${res.status} ${res.statusText}`, data);
+  let data: unknown = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = { error: text.slice(0, 300) }; }
+  if (!res.ok) {
+    const err = data as ErrorBody | null;
+    throw new ApiError(res.status, err?.error ?? `${res.status} ${res.statusText}`, err);
+  }
   return data as T;
 }
 
+const get = <T>(path: string) => request<T>('GET', path);
+const post = <T>(path: string, body: unknown) => request<T>('POST', path, body);
+
+/** Builds a query string from the defined, non-empty values. */
+export function qs(params: Record<string, string | number | boolean | null | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+export interface ItemsQuery {
+  split?: string; search?: string; criterion?: number; status?: string; dimension?: string; value?: string; limit?: number; offset?: number;
+}
+export interface SaveLabel { itemId: number; verdict: string | null; critique: string; ambiguous?: boolean; expectedId: number | null }
+export interface NewVersion {
+  template: string; model: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
+  maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
+}
+export interface NewCriterion {
+  name: string; description?: string; scale?: Criterion['scale']; levels?: number; passAt?: number; principalAnnotator?: string; targetAgreement?: number;
+}
+export interface UploadBody { content: string; filename: string; map?: Record<string, string> }
+
 export const api = {
-  get: <T>(path: string) => request<T>('GET', path),
-  post: <T>(path: string, body: unknown) => request<T>('POST', path, body),
-  del: <T>(path: string, body: unknown) => request<T>('DELETE', path, body),
+  config: () => get<AppConfig>('/config'),
+  datasets: () => get<DatasetSummary[]>('/datasets'),
+  dataset: (id: number) => get<DatasetDetail>(`/datasets/${id}`),
+  items: (datasetId: number, q: ItemsQuery) => get<ItemPage>(`/datasets/${datasetId}/items${qs({ ...q })}`),
+  item: (id: number) => get<Item>(`/items/${id}`),
+  previewImport: (body: UploadBody) => post<ImportPreview>('/datasets/preview', body),
+  importItems: (body: UploadBody & { name: string }) => post<ImportResult>('/datasets/import', body),
+
+  addCriterion: (datasetId: number, body: NewCriterion) => post<Criterion>(`/datasets/${datasetId}/criteria`, body),
+  criterion: (id: number) => get<CriterionDetail>(`/criteria/${id}`),
+  queue: (id: number, q: { split?: string; dimension?: string; value?: string; order?: string }) =>
+    get<{ items: QueueEntry[] }>(`/criteria/${id}/queue${qs(q)}`),
+
+  labelHistory: (criterionId: number, itemId: number) => get<Label[]>(`/criteria/${criterionId}/items/${itemId}/labels`),
+  saveLabel: (criterionId: number, body: SaveLabel) => post<Label>(`/criteria/${criterionId}/labels`, body),
+  rootCauses: (criterionId: number) => get<Record<string, string[]>>(`/criteria/${criterionId}/root-causes`),
+  addRootCause: (criterionId: number, itemId: number, tag: string) =>
+    post<{ itemId: number; tags: string[] }>(`/criteria/${criterionId}/root-causes`, { itemId, tag }),
+  removeRootCause: (criterionId: number, itemId: number, tag: string) =>
+    request<{ itemId: number; tags: string[] }>('DELETE', `/criteria/${criterionId}/root-causes`, { itemId, tag }),
+
+  versions: (criterionId: number) => get<VersionWithEndpoint[]>(`/criteria/${criterionId}/versions`),
+  addVersion: (criterionId: number, body: NewVersion) => post<VersionWithEndpoint>(`/criteria/${criterionId}/versions`, body),
+
+  runs: (criterionId: number) => get<Run[]>(`/criteria/${criterionId}/runs`),
+  startRun: (criterionId: number, body: { version: number; split: string }) => post<Run>(`/criteria/${criterionId}/runs`, body),
+  run: (id: number) => get<Run>(`/runs/${id}`),
+  cancelRun: (id: number) => post<Run>(`/runs/${id}/cancel`, {}),
+
+  report: (criterionId: number, q: { run?: number; split?: string; outcomes?: boolean }) =>
+    get<Report>(`/criteria/${criterionId}/report${qs(q)}`),
+  dashboard: (criterionId: number) => get<Dashboard>(`/criteria/${criterionId}/dashboard`),
+  errorAnalysis: (criterionId: number) => get<ErrorAnalysis>(`/criteria/${criterionId}/error-analysis`),
+
+  /**
+   * Live run progress over server-sent events. Returns a function that closes the stream.
+   * EventSource lives here too so every server connection is in this one module.
+   */
+  runEvents(runId: number, on: { progress: (p: RunProgress) => void; end: (p: RunProgress) => void; lost: () => void }): () => void {
+    const source = new EventSource(`/api/runs/${runId}/events`);
+    source.addEventListener('progress', (e) => on.progress(JSON.parse((e as MessageEvent).data)));
+    source.addEventListener('end', (e) => { source.close(); on.end(JSON.parse((e as MessageEvent).data)); });
+    // The browser retries on its own; tell the caller only when it gives up.
+    source.onerror = () => { if (source.readyState === EventSource.CLOSED) on.lost(); };
+    return () => source.close();
+  },
 };
+
+/** A message fit for the screen from anything thrown. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

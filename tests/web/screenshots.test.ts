@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startWorkbench, chooseFile, type Workbench } from './support/harness.ts';
+import { installSamples } from '../../server/services/samples.ts';
+import { verdictFrom } from '../support/openai-server.ts';
+import { parseRecords } from '../support/workspace.ts';
+
+/**
+ * Writes docs/screenshots/*.png (1280×800) of every screen on the built-in sample, judged by
+ * the fake OpenAI server over three prompt versions. Run with CONCUR_SCREENSHOTS=1:
+ *   CONCUR_SCREENSHOTS=1 npx vitest run tests/web/screenshots.test.ts
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = join(ROOT, 'docs', 'screenshots');
+const SAMPLE = join(ROOT, 'data', 'samples', 'support');
+
+const V2_RULE = '5. Monthly plans are never refundable, not even partly: a reply that promises a monthly refund fails.';
+const V3_RULE = '6. Recompute every proration and tax amount; a reply with a wrong figure fails even if the tone is perfect.';
+
+/** Stable per-item noise in [0, 1) from its id, so the same version always errs on the same items. */
+const noise = (id: string, salt: number) => {
+  let h = 2166136261 ^ salt;
+  for (const c of id) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return ((h >>> 0) % 1000) / 1000;
+};
+
+describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', () => {
+  let wb: Workbench;
+  let page: Page;
+  let criterionId = 0;
+  let pairwiseId = 0;
+  const base = () => wb.url;
+
+  beforeAll(async () => {
+    const items = readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; output: string });
+    const expert = new Map(readFileSync(join(SAMPLE, 'labels.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; verdict: string }).map((l) => [l.id, l.verdict]));
+    // The judge agrees with the expert except on a share of items that shrinks as the prompt improves.
+    const judge = verdictFrom((text) => {
+      const judged = items.map((i) => ({ i, at: text.indexOf(i.output) })).filter((x) => x.at >= 0).sort((a, b) => a.at - b.at)[0]?.i;
+      if (!judged) return 'pass';
+      const errorRate = text.includes(V3_RULE) ? 0.06 : text.includes(V2_RULE) ? 0.14 : 0.27;
+      const truth = expert.get(judged.id) ?? 'pass';
+      return noise(judged.id, text.includes(V3_RULE) ? 3 : text.includes(V2_RULE) ? 2 : 1) < errorRate ? (truth === 'pass' ? 'fail' : 'pass') : truth;
+    });
+    wb = await startWorkbench({ respond: judge });
+    process.env.OPENAI_BASE_URL = wb.fake.url; // the sample's v1 uses the server default endpoint
+    installSamples(wb.ws);
+    const c = wb.ws.repos.criteria.list(wb.ws.dataset('acme-billing-support').id)[0]!;
+    criterionId = c.id;
+    const v1 = wb.ws.version(c, 1);
+    wb.ws.addVersion(c, { template: v1.template.replace('## Examples graded', `${V2_RULE}\n\n## Examples graded`), model: v1.model, temperature: 0, examples: v1.examples.map((id) => wb.ws.item(id).externalId), note: 'v2: monthly plans are never refundable (most v1 misses)' });
+    wb.ws.addVersion(c, { template: wb.ws.version(c, 2).template.replace('## Examples graded', `${V3_RULE}\n\n## Examples graded`), model: v1.model, temperature: 0, examples: v1.examples.map((id) => wb.ws.item(id).externalId), note: 'v3: recompute proration and tax figures' });
+    for (const version of [1, 2, 3]) {
+      const res = await fetch(`${wb.url}/api/criteria/${c.id}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version, split: 'all' }) });
+      const run = (await res.json()) as { id: number };
+      for (;;) {
+        const r = (await (await fetch(`${wb.url}/api/runs/${run.id}`)).json()) as { status: string };
+        if (!['queued', 'running'].includes(r.status)) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    }
+    // a few root-cause tags for error analysis
+    const labels = wb.ws.repos.labels.currentByItem(c.id, c.principalAnnotator);
+    const tags = ['promised a refund the policy forbids', 'wrong proration amount', 'ignored the customer question', 'wrong tax rate'];
+    let n = 0;
+    for (const item of wb.ws.repos.items.all(c.datasetId)) {
+      if (labels.get(item.id)?.verdict !== 'fail') continue;
+      wb.ws.repos.rootCauses.add(c.id, item.id, tags[Math.floor(noise(item.externalId, 9) * (n++ % 3 === 0 ? 2 : 4))]!);
+    }
+    // the PandaLM pairwise set (installed with the samples; imported here when it is not)
+    const installed = wb.ws.repos.datasets.list().find((d) => wb.ws.repos.criteria.list(d.id).some((x) => x.scale === 'pairwise'));
+    if (installed) pairwiseId = wb.ws.repos.criteria.list(installed.id).find((x) => x.scale === 'pairwise')!.id;
+    else {
+      const pandalm = join(ROOT, 'data', 'pandalm');
+      const records = (file: string) => ({ name: file, records: parseRecords(readFileSync(join(pandalm, file), 'utf8'), 'jsonl', file) });
+      wb.ws.importItems('pandalm-testset', records('items.jsonl'));
+      const pc = wb.ws.addCriterion('pandalm-testset', { name: 'Which response follows the instruction better', scale: 'pairwise', principalAnnotator: 'annotator1', targetAgreement: 0.7 });
+      pairwiseId = pc.id;
+      wb.ws.importLabels(pc, records('labels-annotator1.jsonl'), 'annotator1');
+      wb.ws.importRun(pc, records('run-gpt-3.5-turbo.jsonl'), 'gpt-3.5-turbo (published)');
+      wb.ws.importRun(pc, records('run-pandalm-7b.jsonl'), 'PandaLM-7B (published)');
+    }
+    page = await wb.page({ width: 1280, height: 800 });
+  }, 300_000);
+  afterAll(async () => { delete process.env.OPENAI_BASE_URL; await wb?.close(); });
+
+  async function shot(name: string, path: string, ready: (p: Page) => Promise<unknown>) {
+    await page.goto(`${base()}/#${path}`);
+    await ready(page);
+    await page.waitForTimeout(150); // let transitions settle
+    await page.screenshot({ path: join(OUT, `${name}.png`) });
+  }
+
+  it('datasets, import and items', async () => {
+    await shot('datasets', '/', (p) => p.getByRole('heading', { name: 'Datasets' }).waitFor());
+    await page.goto(`${base()}/#/import`);
+    await chooseFile(page, 'tickets-march.csv', readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').slice(0, 12)
+      .map((l) => JSON.parse(l) as { id: string; input: string; output: string; dimensions: Record<string, string> })
+      .reduce((csv, r) => `${csv}${[r.id, r.input, r.output, r.dimensions.feature, r.dimensions.persona].map((v) => `"${String(v).replace(/"/g, '""')}"`).join(',')}\n`, 'ticket,customer_message,reply,feature,persona\n'));
+    await page.getByLabel('Column for id', { exact: true }).selectOption('ticket');
+    await page.getByLabel('Column for input', { exact: true }).selectOption('customer_message');
+    await page.getByLabel('Column for output', { exact: true }).selectOption('reply');
+    await page.getByLabel('feature', { exact: true }).check();
+    await page.getByLabel('persona', { exact: true }).check();
+    await page.getByTestId('import-preview').waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(OUT, 'import.png') });
+    await chooseFile(page, 'tickets-broken.jsonl', '{"id":"t1","input":"Refund?","output":"Yes."}\n{"id":"t2","input":"Invoice?"}\n');
+    await page.getByTestId('import-error').waitFor();
+    await page.screenshot({ path: join(OUT, 'import-error.png') });
+    const datasetId = wb.ws.dataset('acme-billing-support').id;
+    await shot('dataset-items', `/datasets/${datasetId}`, (p) => p.getByTestId('items-table').waitFor());
+  });
+
+  it('expert review, binary and pairwise', async () => {
+    const item = wb.ws.repos.items.byExternalId(wb.ws.dataset('acme-billing-support').id, 'sup-002')!;
+    await shot('review', `/c/${criterionId}/review?item=${item.id}`, (p) => p.getByTestId('save-state').waitFor());
+    await shot('review-pairwise', `/c/${pairwiseId}/review`, (p) => p.getByTestId('save-state').waitFor());
+  });
+
+  it('prompt versions: detail, diff and editor with live preview', async () => {
+    const v3 = wb.ws.version(wb.ws.criterionById(criterionId), 3);
+    await shot('prompt-version', `/c/${criterionId}/prompts?v=${v3.id}`, (p) => p.getByRole('heading', { name: /^v3/ }).waitFor());
+    await page.getByRole('button', { name: /Diff vs parent/ }).click();
+    await page.getByTestId('diff').waitFor();
+    await page.screenshot({ path: join(OUT, 'prompt-diff.png') });
+    await shot('prompt-editor', `/c/${criterionId}/prompts?v=${v3.id}&edit=${v3.id}`, (p) => p.getByTestId('prompt-preview').getByText('User (your template)').waitFor());
+  });
+
+  it('dashboard, disagreements, compare and error analysis', async () => {
+    await shot('dashboard', `/c/${criterionId}/dashboard`, (p) => p.getByTestId('confusion-matrix').waitFor());
+    await shot('dashboard-test', `/c/${criterionId}/dashboard?test=1`, (p) => p.getByTestId('confusion-matrix').waitFor());
+    const v1Run = wb.ws.repos.runs.list(criterionId).find((r) => r.versionNumber === 1)!;
+    await shot('disagreements', `/c/${criterionId}/disagreements?run=${v1Run.id}`, (p) => p.getByTestId('disagreement').first().getByText('Input').waitFor());
+    await shot('compare', `/c/${criterionId}/compare`, (p) => p.getByTestId('compare-metrics').waitFor());
+    await shot('error-analysis', `/c/${criterionId}/errors`, (p) => p.getByTestId('failure-by-dimension').waitFor());
+    await shot('dashboard-pairwise', `/c/${pairwiseId}/dashboard`, (p) => p.getByTestId('confusion-matrix').waitFor());
+  });
+
+  it('the big screens also look right at 1920×1080 (written to .tmp/wide, not committed)', async () => {
+    const wide = await wb.page({ width: 1920, height: 1080 });
+    const item = wb.ws.repos.items.byExternalId(wb.ws.dataset('acme-billing-support').id, 'sup-002')!;
+    for (const [name, path, testId] of [['review', `/c/${criterionId}/review?item=${item.id}`, 'save-state'], ['dashboard', `/c/${criterionId}/dashboard?test=1`, 'confusion-matrix'], ['disagreements', `/c/${criterionId}/disagreements`, 'disagreement']] as const) {
+      await wide.goto(`${base()}/#${path}`);
+      await wide.getByTestId(testId).first().waitFor();
+      await wide.waitForTimeout(150);
+      await wide.screenshot({ path: join(ROOT, '.tmp', 'wide', `${name}.png`) });
+    }
+  });
+});
