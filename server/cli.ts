@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openWorkspace } from './db/index.ts';
 import { Workspace } from './services/workspace.ts';
-import { readRecordsFromFile, InputError } from './services/records.ts';
+import { readRecordsFromFile, InputError, detectFormat } from './services/records.ts';
+import { importItemsFromJsonl } from './services/stream-import.ts';
 import { parseFieldMap } from './services/imports.ts';
 import { NotFoundError, ValidationError } from './services/errors.ts';
 import { installSamples } from './services/samples.ts';
@@ -11,8 +12,11 @@ import { reportHtml, reportJson, reportMarkdown } from './services/render-report
 import { evaluateGate } from '../shared/metrics/gate.ts';
 import { describeEndpoint } from './judge/provider.ts';
 import type { RunProgress } from './judge/engine.ts';
+import { describeEstimate } from './judge/estimate.ts';
 import type { SplitFilter } from '../shared/types.ts';
 import { toCsv } from './services/csv.ts';
+import { convertForeignFile, importConverted } from './services/importers/index.ts';
+import { fineTuningJsonl, labelsCsv } from './services/exports.ts';
 
 const USAGE = `concur — align an LLM judge with a domain expert
 
@@ -21,6 +25,10 @@ Usage: concur <command> [options]          (every command takes --db PATH; defau
   serve [--port 5174] [--host 127.0.0.1] [--no-samples]   serve the workbench (and the API under /api)
   init [--samples]                                          create the workspace (with the built-in samples)
   import FILE --dataset NAME [--format jsonl|csv|json] [--map field=column ...]
+  import FILE --from promptfoo|sheet|chat --dataset NAME [--criterion C] [--annotator A] [--run-name N]
+              [--rubric METRIC] [--skip-errors] [--column role=Header ...]
+  export labels --dataset D --criterion C [--annotator A] [--out FILE.csv]
+  export finetune --dataset D --criterion C [--split train,dev|all] [--template FILE] [--out FILE.jsonl]
   datasets list [--format json|table]
   criteria add --dataset D --name C [--description TEXT] [--scale binary|ordinal|pairwise] [--levels K] [--pass-at T] [--principal NAME]
   criteria list --dataset D [--format json|table]
@@ -29,8 +37,13 @@ Usage: concur <command> [options]          (every command takes --db PATH; defau
   prompt add --dataset D --criterion C --template FILE --model M [--base-url URL] [--api-key-env VAR]
              [--temperature T] [--max-tokens N] [--seed S] [--examples ID,ID] [--note TEXT]
   prompt list --dataset D --criterion C [--format json|table]
-  run --dataset D --criterion C [--version N|latest] [--split train|dev|test|all] [--concurrency N]
-      [--samples K] [--no-cache] [--json]          |  run --resume RUN_ID [--json]
+  run --dataset D --criterion C [--version N|latest] [--split train|dev|test|all] [--scope labelled|all]
+      [--samples K] [--permute-seed S] [--swap] [--concurrency N] [--rpm N] [--tpm N] [--timeout SECONDS]
+      [--batch] [--no-cache] [--estimate] [--json] [--on DATASET]
+                                            --on judges another dataset's items (for concur estimate)
+                                            --estimate prints requests, tokens and cost, and calls nothing
+  run --resume RUN_ID [--retry-errors] [--estimate] [--json]
+  prices list [--format json|table]   |   prices set MODEL INPUT_USD_PER_MTOK OUTPUT_USD_PER_MTOK
   runs import FILE --dataset D --criterion C --name NAME [--format F]
   runs list --dataset D --criterion C [--format json|table]
   report --dataset D --criterion C [--run ID | --version N] [--split S] [--annotator NAME|majority] [--format json|md|html] [--out FILE]
@@ -119,35 +132,93 @@ async function runCommand(argv: string[]) {
   const { values } = args(argv, {
     dataset: { type: 'string' }, criterion: { type: 'string' }, version: { type: 'string' }, split: { type: 'string' },
     concurrency: { type: 'string' }, samples: { type: 'string' }, 'no-cache': { type: 'boolean' }, json: { type: 'boolean' },
-    resume: { type: 'string' }, scope: { type: 'string' },
+    resume: { type: 'string' }, scope: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' }, timeout: { type: 'string' },
+    'permute-seed': { type: 'string' }, swap: { type: 'boolean' }, batch: { type: 'boolean' }, estimate: { type: 'boolean' },
+    'retry-errors': { type: 'boolean' }, on: { type: 'string' },
   });
+  const positive = (v: string | undefined, flag: string, integer: boolean) => {
+    const n = num(v, flag, integer);
+    if (n !== undefined && !(n > 0)) throw new UsageError(`--${flag} must be positive, got "${v}"`);
+    return n;
+  };
   const ws = open(values.db);
+  const json = Boolean(values.json);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   let runId: number;
   if (values.resume) {
     runId = num(values.resume, 'resume', true)!;
     const run = ws.run(runId);
-    if (run.status === 'done') throw new UsageError(`run ${runId} is already done`);
+    if (run.kind !== 'judged') throw new UsageError(`run ${runId} was imported; there is nothing to judge`);
+    if (run.status === 'done' && !values['retry-errors']) throw new UsageError(`run ${runId} is already done (use --retry-errors to retry its failed requests)`);
+    const holder = ws.engine.heldElsewhere(runId);
+    if (holder) throw new UsageError(`run ${runId} is being executed by another process (${holder}); cancel it there or wait`);
+    if (values.estimate) {
+      const e = ws.engine.estimateRun(runId, { noCache: values['no-cache'] });
+      if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeEstimate(e));
+      return 0;
+    }
   } else {
     const c = ws.criterion(need(values.dataset, 'dataset'), need(values.criterion, 'criterion'));
     const v = ws.version(c, !values.version || values.version === 'latest' ? 'latest' : num(values.version, 'version', true)!);
-    const endpoint = describeEndpoint(v);
-    if (!endpoint.configured) throw new UsageError(`no judge endpoint configured: set ${v.apiKeyEnv} (and OPENAI_BASE_URL for a non-OpenAI endpoint)`);
     const scope = values.scope as 'labelled' | 'all' | undefined;
     if (scope && scope !== 'labelled' && scope !== 'all') throw new UsageError('--scope must be labelled or all');
-    runId = ws.engine.plan({
-      criterion: c, version: v, split: split(values.split) ?? 'dev', scope,
-      concurrency: num(values.concurrency, 'concurrency', true), samples: num(values.samples, 'samples', true),
-    }).id;
+    const permuteSeed = num(values['permute-seed'], 'permute-seed', true);
+    const timeout = positive(values.timeout, 'timeout', false);
+    // --on DATASET judges another dataset's items (all of them, labelled or not) with this criterion's version
+    const on = values.on ? ws.dataset(values.on) : undefined;
+    const plan = {
+      criterion: c, version: v, split: split(values.split) ?? (on ? 'all' : 'dev'), scope: scope ?? (on ? 'all' as const : undefined), datasetId: on?.id,
+      concurrency: positive(values.concurrency, 'concurrency', true), samples: positive(values.samples, 'samples', true),
+      rpm: positive(values.rpm, 'rpm', false), tpm: positive(values.tpm, 'tpm', false), timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
+      noCache: values['no-cache'], batch: values.batch,
+      variant: { ...(permuteSeed !== undefined ? { permuteSeed } : {}), ...(values.swap ? { swap: true } : {}) },
+    };
+    if (values.swap && c.scale !== 'pairwise') throw new UsageError('--swap applies only to pairwise criteria');
+    if (values.estimate) {
+      const e = ws.engine.estimate(plan);
+      if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeEstimate(e));
+      return 0;
+    }
+    const endpoint = describeEndpoint(v);
+    if (!endpoint.configured) throw new UsageError(`no judge endpoint configured: set ${v.apiKeyEnv} (and OPENAI_BASE_URL for a non-OpenAI endpoint)`);
+    runId = ws.engine.plan(plan).id;
   }
-  const onProgress = progressPrinter(Boolean(values.json));
+  say(describeEstimate(ws.engine.estimateRun(runId, { noCache: values['no-cache'] })));
+
+  const show = progressPrinter(json);
+  let lastMessage = '';
+  const onProgress = (p: RunProgress) => {
+    if (p.runId !== runId) return;
+    // Status lines (e.g. the Batch API's) go on their own line above the bar.
+    if (p.status === 'running' && p.message && p.message !== lastMessage) {
+      lastMessage = p.message;
+      process.stderr.write(process.stderr.isTTY && !json ? `\r\x1b[K${p.message}\n` : `run ${runId}: ${p.message}\n`);
+    }
+    show(p);
+  };
   ws.engine.on('progress', onProgress);
-  const onSignal = () => { process.stderr.write('\ncancelling…\n'); ws.engine.cancel(runId); };
-  process.once('SIGINT', onSignal);
-  const run = await ws.engine.execute(runId, { noCache: values['no-cache'] });
-  process.off('SIGINT', onSignal);
-  if (process.stderr.isTTY && !values.json) process.stderr.write('\n');
-  if (values.json) console.log(JSON.stringify({ run: run.id, ...run }, null, 2));
-  else console.log(`run ${run.id} ${run.status}: ${run.done}/${run.total} judged, ${run.errors} errors${run.message ? ` — ${run.message}` : ''}`);
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) { say('\nstopped; resume with: concur run --resume ' + runId); process.exit(130); }
+    say('\ncancelling… (Ctrl-C again to quit at once)');
+    ws.engine.cancel(runId);
+  };
+  process.on('SIGINT', onSignal);
+  let run;
+  try {
+    run = await ws.engine.execute(runId, { noCache: values['no-cache'], retryErrors: values['retry-errors'] });
+  } finally {
+    process.off('SIGINT', onSignal);
+    ws.engine.off('progress', onProgress);
+  }
+  if (process.stderr.isTTY && !json) process.stderr.write('\n');
+  if (json) console.log(JSON.stringify({ run: run.id, ...run }, null, 2));
+  else {
+    console.log(`run ${run.id} ${run.status}: ${run.done}/${run.total} judged, ${run.errors} errors, ${run.cached} cached, `
+      + `${run.promptTokens + run.completionTokens} tokens (${run.promptTokens} prompt + ${run.completionTokens} completion), $${run.cost.toFixed(4)}`
+      + `${run.message ? ` — ${run.message}` : ''}`);
+    if (run.status !== 'done') console.log(`resume with: concur run --resume ${run.id}${run.errors ? ' [--retry-errors]' : ''}`);
+  }
   return run.status === 'done' ? 0 : 1;
 }
 
@@ -180,11 +251,47 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'import': {
-      const { values, positionals } = args(after(1), { dataset: { type: 'string' }, format: { type: 'string' }, map: { type: 'string', multiple: true } });
+      const { values, positionals } = args(after(1), {
+        dataset: { type: 'string' }, format: { type: 'string' }, map: { type: 'string', multiple: true },
+        from: { type: 'string' }, criterion: { type: 'string' }, annotator: { type: 'string' }, 'run-name': { type: 'string' },
+        rubric: { type: 'string' }, 'skip-errors': { type: 'boolean' }, column: { type: 'string', multiple: true },
+      });
       const file = positionals[0] ?? (() => { throw new UsageError('missing FILE'); })();
       const ws = open(values.db);
-      const r = ws.importItems(need(values.dataset, 'dataset'), source(file, values.format), parseFieldMap(values.map ?? []));
+      const dataset = need(values.dataset, 'dataset');
+      if (values.from) {
+        const columns = Object.fromEntries(Object.entries(parseFieldMap(values.column ?? [])));
+        const converted = convertForeignFile(file, values.from, { rubric: values.rubric, skipErrors: values['skip-errors'], columns });
+        const r = importConverted(ws, converted, { dataset, criterion: values.criterion, annotator: values.annotator, runName: values['run-name'] });
+        for (const w of r.warnings) console.error(`warning: ${w}`);
+        console.log(`imported ${converted.format} file ${file} into "${r.dataset.name}": ${r.items.total} items (${r.items.created} new)` +
+          (r.labels ? `, ${r.labels.added} labels` : '') + (r.run ? `, run ${r.run.id} "${r.run.name}" with ${r.run.done} verdicts (${r.run.errors} errors)` : ''));
+        return 0;
+      }
+      const format = detectFormat(file, values.format);
+      // JSONL streams (bounded memory for millions of items); CSV and JSON are parsed whole
+      const r = format === 'jsonl'
+        ? importItemsFromJsonl(ws.repos, dataset, file, { map: parseFieldMap(values.map ?? []) })
+        : ws.importItems(dataset, source(file, format), parseFieldMap(values.map ?? []));
       console.log(`imported ${r.total} items into "${r.dataset.name}" (${r.created} new, ${r.updated} updated); the dataset now has ${r.dataset.items} items`);
+      return 0;
+    }
+    case 'export': {
+      const { values } = args(rest, {
+        dataset: { type: 'string' }, criterion: { type: 'string' }, annotator: { type: 'string' }, split: { type: 'string' },
+        template: { type: 'string' }, out: { type: 'string' },
+      });
+      const ws = open(values.db);
+      const c = ws.criterion(need(values.dataset, 'dataset'), need(values.criterion, 'criterion'));
+      let text: string;
+      if (sub === 'labels') text = labelsCsv(ws, c, values.annotator);
+      else if (sub === 'finetune') {
+        const splits = values.split === undefined ? undefined : values.split === 'all' ? 'all' as const
+          : values.split.split(',').map((s) => { const v = split(s.trim()); if (v === 'all' || !v) throw new UsageError('--split takes train, dev, test (comma-separated) or all'); return v; });
+        if (values.template && !existsSync(values.template)) throw new UsageError(`${values.template}: file not found`);
+        text = fineTuningJsonl(ws, c, { split: splits, annotator: values.annotator, template: values.template ? readFileSync(values.template, 'utf8') : undefined });
+      } else throw new UsageError('usage: concur export labels|finetune --dataset D --criterion C [--out FILE]');
+      if (values.out) { writeFileSync(values.out, text); console.error(`wrote ${values.out}`); } else process.stdout.write(text);
       return 0;
     }
     case 'datasets': {
@@ -266,6 +373,25 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError('usage: concur prompt add|list ...');
+    }
+    case 'prices': {
+      const { values, positionals } = args(rest, { format: { type: 'string' } });
+      const ws = open(values.db);
+      if (sub === 'list') {
+        printList(ws.repos.prices.list() as unknown as Array<Record<string, unknown>>, values.format,
+          (p) => ({ model: p.model, 'input $/Mtok': p.inputPerMTok, 'output $/Mtok': p.outputPerMTok }));
+        return 0;
+      }
+      if (sub === 'set') {
+        const [model, input, output] = positionals;
+        if (!model || input === undefined || output === undefined) throw new UsageError('usage: concur prices set MODEL INPUT_USD_PER_MTOK OUTPUT_USD_PER_MTOK');
+        const inPrice = num(input, 'input price')!, outPrice = num(output, 'output price')!;
+        if (inPrice < 0 || outPrice < 0) throw new UsageError('prices must not be negative');
+        ws.repos.prices.set(model, inPrice, outPrice);
+        console.log(`${model}: $${inPrice} per million input tokens, $${outPrice} per million output tokens`);
+        return 0;
+      }
+      throw new UsageError('usage: concur prices list|set ...');
     }
     case 'run':
       return runCommand(after(1));

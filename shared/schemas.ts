@@ -118,6 +118,16 @@ export const NewRunBody = Type.Object({
   noCache: Type.Optional(Type.Boolean()),
   permuteSeed: Type.Optional(Type.Integer()),
   swap: Type.Optional(Type.Boolean()),
+  /** requests per minute to the endpoint (shared by the runs on the same endpoint) */
+  rpm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** tokens per minute to the endpoint (estimated from prompt size + max_tokens, corrected by actual usage) */
+  tpm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** per-request timeout in milliseconds */
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+  /** judge through the provider's Batch API (slower to finish, cheaper at OpenAI) */
+  batch: Type.Optional(Type.Boolean()),
+  /** judge the items of another dataset (by name) with this criterion's version, e.g. unlabelled production traffic for a corrected pass rate */
+  on: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 export type NewRunBody = Static<typeof NewRunBody>;
 

@@ -155,4 +155,20 @@ export const migrations: string[] = [
     output_per_mtok REAL NOT NULL
   );
   `,
+  // 2: run execution options (rate limits, batch mode, cache bypass) kept for resumption, and the
+  //    provider batches a run submitted (one row per Batch API batch; batch_id NULL while being created)
+  `
+  ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+
+  CREATE TABLE run_batches (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    nonce TEXT NOT NULL UNIQUE,
+    batch_id TEXT,
+    requests INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'submitting' CHECK (status IN ('submitting','submitted','collected','abandoned')),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE INDEX run_batches_run ON run_batches(run_id, status);
+  `,
 ];

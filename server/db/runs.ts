@@ -1,5 +1,6 @@
 import type { DB } from './open.ts';
-import type { Judgment, Run, RunKind, RunStatus, RunVariant, SplitFilter } from '../../shared/types.ts';
+import type { Item, Judgment, Run, RunKind, RunStatus, RunVariant, SplitFilter } from '../../shared/types.ts';
+import { toItem } from './items.ts';
 
 interface RunRow {
   id: number; criterion_id: number; dataset_id: number; version_id: number | null; version_number: number | null; kind: RunKind; name: string;
@@ -34,6 +35,23 @@ export interface NewJudgment {
   latencyMs: number | null; promptTokens: number; completionTokens: number; cost: number; cached: boolean; attempts: number;
 }
 
+/** How a judged run is executed; stored with the run so a resumed run behaves the same. */
+export interface RunOptions {
+  /** requests per minute to the endpoint (null = unlimited) */
+  rpm?: number | null;
+  /** tokens per minute to the endpoint (null = unlimited) */
+  tpm?: number | null;
+  /** bypass the response cache (neither read nor write it) */
+  noCache?: boolean;
+  /** go through the provider's Batch API instead of direct calls */
+  batch?: boolean;
+  /** per-request timeout in milliseconds */
+  timeoutMs?: number | null;
+}
+
+export type RunBatchStatus = 'submitting' | 'submitted' | 'collected' | 'abandoned';
+export interface RunBatch { id: number; runId: number; nonce: string; batchId: string | null; requests: number; status: RunBatchStatus }
+
 export function runsRepository(db: DB) {
   // Counts come from the judgments themselves (one indexed scan per run), so they can never drift.
   const select = `SELECT r.*, v.number AS version_number,
@@ -60,6 +78,23 @@ export function runsRepository(db: DB) {
   const judgmentsOf = db.prepare<[number], JudgmentRow>(`SELECT * FROM judgments WHERE run_id = ? ORDER BY item_id, sample`);
   const finishedKeys = db.prepare<[number], { item_id: number; sample: number }>(`SELECT item_id, sample FROM judgments WHERE run_id = ?`);
   const heartbeatOf = db.prepare<[number], { owner: string | null; heartbeat_at: string | null }>(`SELECT owner, heartbeat_at FROM runs WHERE id = ?`);
+  // Taking over a run is one statement, so two processes resuming the same run at once cannot both win.
+  const claimRun = db.prepare(`UPDATE runs SET owner = @owner, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+    WHERE id = @id AND (owner IS NULL OR owner = @owner OR owner = @deadOwner OR heartbeat_at IS NULL OR heartbeat_at < @staleBefore)`);
+  const optionsOf = db.prepare<[number], { options: string }>(`SELECT options FROM runs WHERE id = ?`);
+  const setOptions = db.prepare(`UPDATE runs SET options = ? WHERE id = ?`);
+  const statusOf = db.prepare<[number], { status: RunStatus }>(`SELECT status FROM runs WHERE id = ?`);
+  const itemsOf = db.prepare(`SELECT i.* FROM run_items ri JOIN items i ON i.id = ri.item_id WHERE ri.run_id = ? ORDER BY i.id`);
+  const deleteTransportErrors = db.prepare(`DELETE FROM judgments WHERE run_id = ? AND error IS NOT NULL AND raw = ''`);
+  const insertBatch = db.prepare(`INSERT INTO run_batches (run_id, nonce, requests) VALUES (?, ?, ?)`);
+  const batchSubmitted = db.prepare(`UPDATE run_batches SET batch_id = ?, status = 'submitted' WHERE nonce = ?`);
+  const batchStatus = db.prepare(`UPDATE run_batches SET status = ? WHERE id = ?`);
+  const openBatches = db.prepare<[number], { id: number; run_id: number; nonce: string; batch_id: string | null; requests: number; status: RunBatchStatus }>(
+    `SELECT * FROM run_batches WHERE run_id = ? AND status IN ('submitting','submitted') ORDER BY id`);
+  const allBatches = db.prepare<[number], { id: number; run_id: number; nonce: string; batch_id: string | null; requests: number; status: RunBatchStatus }>(
+    `SELECT * FROM run_batches WHERE run_id = ? ORDER BY id`);
+  const toBatch = (r: { id: number; run_id: number; nonce: string; batch_id: string | null; requests: number; status: RunBatchStatus }): RunBatch =>
+    ({ id: r.id, runId: r.run_id, nonce: r.nonce, batchId: r.batch_id, requests: r.requests, status: r.status });
 
   const repo = {
     get: (id: number) => { const r = byId.get(id); return r ? toRun(r) : undefined; },
@@ -74,6 +109,12 @@ export function runsRepository(db: DB) {
     /** Marks the run as worked on by `owner` now; the engine calls it periodically so stale runs can be told apart. */
     heartbeat: (id: number, owner: string) => { claim.run(owner, id); },
     lease: (id: number) => heartbeatOf.get(id),
+    /**
+     * Makes `owner` the run's executor if nobody else holds it: no owner, the same owner, an owner known
+     * to be dead, or a heartbeat older than `staleBefore` (ISO time). Returns whether the claim succeeded.
+     */
+    claim: (id: number, owner: string, staleBefore: string, deadOwner: string | null = null) =>
+      claimRun.run({ id, owner, staleBefore, deadOwner }).changes > 0,
     itemIds: (runId: number) => runItemIds.all(runId).map((r) => r.item_id),
     /** Writes judgments in one transaction; an already-recorded (item, sample) is never overwritten. */
     recordJudgments: db.transaction((runId: number, js: NewJudgment[]) => {
@@ -84,6 +125,20 @@ export function runsRepository(db: DB) {
     judgments: (runId: number) => judgmentsOf.all(runId).map(toJudgment),
     /** Keys `${itemId}:${sample}` of judgments already recorded for the run. */
     finishedKeys: (runId: number) => new Set(finishedKeys.all(runId).map((r) => `${r.item_id}:${r.sample}`)),
+    options: (runId: number): RunOptions => JSON.parse(optionsOf.get(runId)?.options ?? '{}') as RunOptions,
+    setOptions: (runId: number, o: RunOptions) => { setOptions.run(JSON.stringify(o), runId); },
+    /** The run's status alone (cheap: no judgment counts), e.g. to notice a cancel from another process. */
+    status: (runId: number): RunStatus | undefined => statusOf.get(runId)?.status,
+    /** The planned items of a run in one query. */
+    items: (runId: number): Item[] => (itemsOf.all(runId) as Parameters<typeof toItem>[0][]).map(toItem),
+    /** Forgets judgments that failed in transport (no reply at all), so a resumed run tries them again. */
+    deleteTransportErrors: (runId: number) => deleteTransportErrors.run(runId).changes,
+    /** Batch API bookkeeping: a batch is registered (by nonce) before it is created, then gets its provider id. */
+    addBatch: (runId: number, nonce: string, requests: number) => { insertBatch.run(runId, nonce, requests); },
+    batchSubmitted: (nonce: string, batchId: string) => { batchSubmitted.run(batchId, nonce); },
+    setBatchStatus: (id: number, status: RunBatchStatus) => { batchStatus.run(status, id); },
+    openBatches: (runId: number) => openBatches.all(runId).map(toBatch),
+    batches: (runId: number) => allBatches.all(runId).map(toBatch),
   };
   return repo;
 }

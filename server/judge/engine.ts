@@ -1,16 +1,26 @@
-import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Repositories } from '../db/index.ts';
-import type { NewJudgment } from '../db/runs.ts';
+import type { NewJudgment, RunOptions } from '../db/runs.ts';
+import type { CachedResponse } from '../db/cache.ts';
 import type { Criterion, Item, PromptVersion, Run, RunVariant, SplitFilter } from '../../shared/types.ts';
-import { buildMessages, type ChatMessage, type Example } from '../../shared/template.ts';
+import { buildMessages, type Example } from '../../shared/template.ts';
 import { verdictOptions } from '../../shared/verdicts.ts';
 import { createRng } from '../../shared/stats/index.ts';
-import { createProvider, NotConfiguredError, type ProviderOptions } from './provider.ts';
-import { parseJudgeReply, verdictSchema } from './parse.ts';
+import { createProvider, describeEndpoint, NotConfiguredError, type Provider, type ProviderOptions } from './provider.ts';
+import { verdictSchema } from './parse.ts';
+import { LimiterRegistry } from './limiter.ts';
+import { estimateWork, type RunEstimate } from './estimate.ts';
+import { cacheKey } from './cache-key.ts';
+import { JudgeContext, transportError, type Writer } from './judgment.ts';
+import { executeBatch, type BatchPolling } from './batch.ts';
 
-export interface PlanRun {
+export type { RunEstimate } from './estimate.ts';
+export { cacheKey } from './cache-key.ts';
+export { DEFAULT_COMPLETION_TOKENS } from './estimate.ts';
+export type { RunOptions } from '../db/runs.ts';
+
+export interface PlanRun extends RunOptions {
   criterion: Criterion;
   version: PromptVersion;
   split: SplitFilter;
@@ -24,7 +34,12 @@ export interface PlanRun {
   name?: string;
 }
 
-export interface ExecuteOptions { noCache?: boolean }
+export interface ExecuteOptions {
+  /** overrides the run's stored noCache for this execution */
+  noCache?: boolean;
+  /** forget judgments that failed in transport (no reply) and try those again */
+  retryErrors?: boolean;
+}
 
 export interface RunProgress {
   runId: number; status: Run['status']; total: number; done: number; errors: number; cached: number;
@@ -35,56 +50,97 @@ export interface EngineOptions {
   /** identifies this process in the run's lease */
   owner?: string;
   env?: NodeJS.ProcessEnv;
-  provider?: Omit<ProviderOptions, 'settings' | 'env'>;
+  provider?: Omit<ProviderOptions, 'settings' | 'env' | 'limiter'>;
   /** stop a run after this many consecutive transport failures (wrong key, endpoint down) */
   errorBudget?: number;
   /** a run whose lease is older than this is considered abandoned and may be resumed */
   staleAfterMs?: number;
+  /** concurrency of a run that does not set its own (default 8) */
+  defaultConcurrency?: number;
+  /** Batch API polling: first interval and the cap it grows to (default $CONCUR_BATCH_POLL_MS or 5 s → 60 s) */
+  batchPolling?: Partial<BatchPolling>;
 }
 
+/** Thrown by execute() when another live process holds the run. */
+export class RunBusyError extends Error {}
+
 const HEARTBEAT_MS = 2000;
+/** Judgments are written at most this long after their reply arrives (one transaction for all of them). */
+const WRITE_WINDOW_MS = 10;
+const WRITE_BATCH = 256;
+const DEFAULT_CONCURRENCY = 8;
+
+interface Job { item: Item; sample: number }
 
 /**
- * Runs prompt versions against items: bounded concurrency, response cache, judgments written
- * as they arrive (batched per event-loop turn in one transaction), cancellation, an error
- * budget, and resumption of runs left unfinished by a crash.
+ * Runs prompt versions against items: bounded concurrency, RPM/TPM limits shared per endpoint,
+ * response cache, judgments written as they arrive (batched every few milliseconds in one
+ * transaction), cancellation (also from another process), an error budget, the Batch API, and
+ * resumption of runs left unfinished by a crash.
  */
 export class RunEngine extends EventEmitter {
   readonly owner: string;
   private readonly active = new Map<number, AbortController>();
+  private readonly limiters = new LimiterRegistry();
 
   constructor(private readonly repos: Repositories, private readonly opts: EngineOptions = {}) {
     super();
     this.owner = opts.owner ?? `${hostname()}:${process.pid}`;
   }
 
+  /** Where a version's calls would go from this engine (its environment), and whether they can be made. Never the key. */
+  endpointOf(settings: Pick<PromptVersion, 'baseUrl' | 'apiKeyEnv'>) {
+    return describeEndpoint(settings, this.opts.env);
+  }
+
   /** Creates a queued run whose item list is fixed now (so a resumed run judges exactly the rest). */
   plan(p: PlanRun): Run {
-    const datasetId = p.datasetId ?? p.criterion.datasetId;
-    const scope = p.scope ?? 'labelled';
-    const labelled = this.repos.labels.currentByItem(p.criterion.id, p.criterion.principalAnnotator);
-    const items = this.repos.items.all(datasetId).filter((i) =>
-      (p.split === 'all' || i.split === p.split) && (scope === 'all' || labelled.has(i.id)));
-    if (!items.length) {
-      throw new Error(scope === 'labelled'
-        ? `no labelled items in the ${p.split} split of this dataset to judge; label some items first (or choose another split)`
-        : `no items in the ${p.split} split to judge`);
-    }
-    if (p.variant?.swap && p.criterion.scale !== 'pairwise') throw new Error('position swap applies only to pairwise criteria');
-    return this.repos.runs.create({
-      criterionId: p.criterion.id, datasetId, versionId: p.version.id, kind: 'judged',
-      name: p.name ?? `v${p.version.number} on ${p.split}`, split: p.split, scope,
-      samples: p.samples ?? 1, variant: p.variant ?? {}, concurrency: p.concurrency ?? 8, status: 'queued',
-      itemIds: items.map((i) => i.id),
+    const { datasetId, scope, items } = this.selectItems(p);
+    checkOptions(p);
+    return this.repos.db.transaction(() => {
+      const run = this.repos.runs.create({
+        criterionId: p.criterion.id, datasetId, versionId: p.version.id, kind: 'judged',
+        name: p.name ?? `v${p.version.number} on ${p.split}${p.batch ? ' (batch)' : ''}`, split: p.split, scope,
+        samples: p.samples ?? 1, variant: p.variant ?? {}, concurrency: p.concurrency ?? this.opts.defaultConcurrency ?? DEFAULT_CONCURRENCY,
+        status: 'queued', itemIds: items.map((i) => i.id),
+      });
+      this.repos.runs.setOptions(run.id, pickOptions(p));
+      return run;
+    })();
+  }
+
+  /** What a planned run would cost before it exists: requests, tokens, cache hits and price. */
+  estimate(p: PlanRun): RunEstimate {
+    const { items } = this.selectItems(p);
+    checkOptions(p);
+    const samples = p.samples ?? 1;
+    const jobs = (function* () { for (const item of items) for (let s = 0; s < samples; s++) yield { item, sample: s }; })();
+    return estimateWork(this.repos, {
+      version: p.version, criterion: p.criterion, variant: p.variant ?? {}, requests: items.length * samples, items: items.length, samples,
+      jobs, noCache: p.noCache ?? false, render: this.renderer(p.version, p.criterion, p.variant ?? {}),
     });
   }
 
+  /** The estimate of what is left of an existing run. */
+  estimateRun(runId: number, options: ExecuteOptions = {}): RunEstimate {
+    const ctx = this.load(runId);
+    const finished = this.repos.runs.finishedKeys(runId);
+    const remaining: Job[] = [];
+    for (const item of ctx.items) for (let s = 0; s < ctx.run.samples; s++) if (!finished.has(`${item.id}:${s}`)) remaining.push({ item, sample: s });
+    return estimateWork(this.repos, {
+      version: ctx.version, criterion: ctx.criterion, variant: ctx.run.variant, requests: remaining.length, items: ctx.items.length,
+      samples: ctx.run.samples, jobs: remaining, noCache: options.noCache ?? ctx.options.noCache ?? false,
+      render: this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
+    });
+  }
+
+  /** Cancels a run: at once when it executes here, within a heartbeat when another process executes it. */
   cancel(runId: number): boolean {
     const ctl = this.active.get(runId);
     if (ctl) { ctl.abort(); return true; }
     const run = this.repos.runs.get(runId);
     if (run && (run.status === 'queued' || run.status === 'running')) {
-      this.repos.runs.setStatus(runId, 'cancelled', 'cancelled');
+      this.repos.runs.setStatus(runId, 'cancelled', 'cancelled by the user');
       return true;
     }
     return false;
@@ -92,19 +148,36 @@ export class RunEngine extends EventEmitter {
 
   isActive(runId: number) { return this.active.has(runId); }
 
+  /** Who else executes the run right now, if anyone (a live process with a fresh lease). */
+  heldElsewhere(runId: number): string | null {
+    if (this.active.has(runId)) return null;
+    const lease = this.repos.runs.lease(runId);
+    if (!lease?.owner || lease.owner === this.owner || !lease.heartbeat_at) return null;
+    if (ownerIsDead(lease.owner)) return null;
+    return Date.now() - Date.parse(lease.heartbeat_at) > this.staleAfter() ? null : lease.owner;
+  }
+
   /** Runs (or resumes) a run to the end. Never throws for judge failures: they are recorded. */
   async execute(runId: number, options: ExecuteOptions = {}): Promise<Run> {
-    const run = this.repos.runs.get(runId);
-    if (!run) throw new Error(`run ${runId} not found`);
-    if (run.kind !== 'judged' || run.versionId === null) throw new Error(`run ${runId} was imported; there is nothing to judge`);
+    const ctx = this.load(runId);
     if (this.active.has(runId)) throw new Error(`run ${runId} is already running in this process`);
-    const version = this.repos.versions.get(run.versionId)!;
-    const criterion = this.repos.criteria.get(run.criterionId)!;
+    const lease = this.repos.runs.lease(runId);
+    const deadOwner = lease?.owner && ownerIsDead(lease.owner) ? lease.owner : null;
+    if (!this.repos.runs.claim(runId, this.owner, new Date(Date.now() - this.staleAfter()).toISOString(), deadOwner)) {
+      throw new RunBusyError(`run ${runId} is being executed by another process (${lease?.owner}); cancel it there, or wait for it to stop`);
+    }
+    const runOptions: RunOptions = { ...ctx.options, ...(options.noCache !== undefined ? { noCache: options.noCache } : {}) };
 
-    let provider;
+    const profile = `${describeEndpoint(ctx.version, this.opts.env).baseUrl}|${ctx.version.apiKeyEnv}`;
+    const limits = this.limiters.acquire(profile, { rpm: runOptions.rpm, tpm: runOptions.tpm });
+    let provider: Provider;
     try {
-      provider = createProvider({ ...this.opts.provider, settings: version, env: this.opts.env });
+      provider = createProvider({
+        ...this.opts.provider, ...(runOptions.timeoutMs ? { timeoutMs: runOptions.timeoutMs } : {}),
+        settings: ctx.version, env: this.opts.env, limiter: limits.limiter,
+      });
     } catch (e) {
+      limits.release();
       if (e instanceof NotConfiguredError) {
         this.repos.runs.setStatus(runId, 'failed', e.message);
         return this.finish(runId);
@@ -113,51 +186,88 @@ export class RunEngine extends EventEmitter {
     }
 
     const controller = new AbortController();
+    setMaxListeners(0, controller.signal); // every request in flight listens for the cancel
     this.active.set(runId, controller);
-    const finished = this.repos.runs.finishedKeys(runId);
-    const items = new Map(this.repos.runs.itemIds(runId).map((id) => [id, this.repos.items.get(id)!]));
-    const examples = this.examples(version, criterion, run.variant);
-    const responseFormat = verdictSchema(verdictOptions(criterion));
-    const work: Array<{ item: Item; sample: number }> = [];
-    for (const item of items.values()) {
-      for (let s = 0; s < run.samples; s++) if (!finished.has(`${item.id}:${s}`)) work.push({ item, sample: s });
+    let cancelledElsewhere = false;
+    try {
+      if (options.retryErrors) this.repos.runs.deleteTransportErrors(runId);
+      this.repos.runs.setStatus(runId, 'running');
+    } catch (e) {
+      this.active.delete(runId);
+      limits.release();
+      throw e;
     }
-
-    this.repos.runs.setStatus(runId, 'running');
-    this.repos.runs.heartbeat(runId, this.owner);
-    const heartbeat = setInterval(() => this.repos.runs.heartbeat(runId, this.owner), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      this.repos.runs.heartbeat(runId, this.owner);
+      // A cancel from another process (the UI while the CLI runs it, or the reverse) arrives through the database.
+      if (this.repos.runs.status(runId) === 'cancelled') { cancelledElsewhere = true; controller.abort(); }
+    }, HEARTBEAT_MS);
     heartbeat.unref();
 
+    const finished = this.repos.runs.finishedKeys(runId);
+    const work: Job[] = [];
+    for (const item of ctx.items) {
+      for (let s = 0; s < ctx.run.samples; s++) if (!finished.has(`${item.id}:${s}`)) work.push({ item, sample: s });
+    }
     const progress = this.progressTracker(runId);
     const writer = this.batchWriter(runId, progress.add);
+    const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
+      this.repos.prices.get(ctx.version.model), !runOptions.noCache);
+    let stopReason = '';
+    try {
+      if (runOptions.batch) {
+        stopReason = await executeBatch({
+          runId, repos: this.repos, provider, judge, writer, work, signal: controller.signal,
+          polling: { initialMs: Number((this.opts.env ?? process.env).CONCUR_BATCH_POLL_MS) || 5000, maxMs: 60_000, ...this.opts.batchPolling },
+          note: progress.note,
+        });
+      } else {
+        stopReason = await this.executeDirect(provider, judge, writer, work, Math.max(1, ctx.run.concurrency), controller);
+      }
+    } catch (e) {
+      if (!controller.signal.aborted) stopReason = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      try { writer.flush(); } finally {
+        clearInterval(heartbeat);
+        this.active.delete(runId);
+        limits.release();
+      }
+    }
+    if (stopReason) this.repos.runs.setStatus(runId, 'failed', stopReason);
+    else if (controller.signal.aborted) this.repos.runs.setStatus(runId, 'cancelled', cancelledElsewhere ? 'cancelled from another process' : 'cancelled by the user');
+    else this.repos.runs.setStatus(runId, 'done');
+    return this.finish(runId);
+  }
+
+  /** Direct calls with `concurrency` workers; returns why the run had to stop ('' when it did not). */
+  private async executeDirect(provider: Provider, judge: JudgeContext, writer: Writer, work: Job[], concurrency: number, controller: AbortController): Promise<string> {
     const budget = this.opts.errorBudget ?? 10;
+    const responseFormat = verdictSchema(verdictOptions(judge.criterion));
     let consecutiveFailures = 0;
     let stopReason = '';
     let next = 0;
 
-    const judgeOne = async ({ item, sample }: { item: Item; sample: number }) => {
-      const messages = buildMessages(version.template, item, { criterion, examples, swap: run.variant.swap });
-      const key = cacheKey(messages, version, sample);
-      const hit = options.noCache ? undefined : this.repos.cache.get(key);
+    const judgeOne = async ({ item, sample }: Job) => {
+      const messages = judge.render(item);
+      const key = judge.useCache ? cacheKey(messages, judge.version, sample) : '';
+      const hit = judge.useCache ? this.repos.cache.get(key) : undefined;
       if (hit) {
-        writer.push(this.toJudgment(item, sample, criterion, run.variant, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true, cost: 0 }));
+        writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
         return;
       }
-      const res = await provider.call(messages, responseFormat, controller.signal);
+      const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.estimateTokens(messages) });
       if (!res.ok) {
         consecutiveFailures++;
-        writer.push({ itemId: item.id, sample, verdict: null, critique: '', raw: '', error: res.error, latencyMs: res.latencyMs,
-          promptTokens: 0, completionTokens: 0, cost: 0, cached: false, attempts: res.attempts });
+        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts));
         if (consecutiveFailures >= budget && !stopReason) {
-          stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}`;
+          stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}${hintFor(res.status, judge.version, this.opts.env)}`;
           controller.abort();
         }
         return;
       }
       consecutiveFailures = 0;
-      this.repos.cache.put(key, { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens });
-      const cost = this.repos.prices.cost(version.model, res.promptTokens, res.completionTokens);
-      writer.push(this.toJudgment(item, sample, criterion, run.variant, res.content, { ...res, cached: false, cost }));
+      writer.push(judge.judgment(item.id, sample, res.content, { ...res, cached: false }),
+        judge.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined);
     };
 
     const worker = async () => {
@@ -170,28 +280,44 @@ export class RunEngine extends EventEmitter {
         }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(run.concurrency, work.length)) }, worker));
-    } finally {
-      writer.flush();
-      clearInterval(heartbeat);
-      this.active.delete(runId);
-    }
-    if (stopReason) this.repos.runs.setStatus(runId, 'failed', stopReason);
-    else if (controller.signal.aborted) this.repos.runs.setStatus(runId, 'cancelled', 'cancelled by the user');
-    else this.repos.runs.setStatus(runId, 'done');
-    return this.finish(runId);
+    await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+    return stopReason;
   }
 
-  /** Resumes runs left queued/running by a process that is gone (lease older than staleAfterMs). */
+  /** Resumes runs left queued/running by a process that is gone (dead, or lease older than staleAfterMs). */
   resumable(): Run[] {
-    const staleAfter = this.opts.staleAfterMs ?? HEARTBEAT_MS * 5;
-    return this.repos.runs.unfinished().filter((r) => {
-      if (r.kind !== 'judged' || this.active.has(r.id)) return false;
-      const lease = this.repos.runs.lease(r.id);
-      if (!lease?.heartbeat_at) return true;
-      return Date.now() - Date.parse(lease.heartbeat_at) > staleAfter || lease.owner === this.owner;
-    });
+    return this.repos.runs.unfinished().filter((r) => r.kind === 'judged' && !this.active.has(r.id) && this.heldElsewhere(r.id) === null);
+  }
+
+  private staleAfter() { return this.opts.staleAfterMs ?? HEARTBEAT_MS * 5; }
+
+  private load(runId: number) {
+    const run = this.repos.runs.get(runId);
+    if (!run) throw new Error(`run ${runId} not found`);
+    if (run.kind !== 'judged' || run.versionId === null) throw new Error(`run ${runId} was imported; there is nothing to judge`);
+    const version = this.repos.versions.get(run.versionId)!;
+    const criterion = this.repos.criteria.get(run.criterionId)!;
+    return { run, version, criterion, items: this.repos.runs.items(runId), options: this.repos.runs.options(runId) };
+  }
+
+  private selectItems(p: PlanRun) {
+    const datasetId = p.datasetId ?? p.criterion.datasetId;
+    const scope = p.scope ?? 'labelled';
+    const labelled = this.repos.labels.currentByItem(p.criterion.id, p.criterion.principalAnnotator);
+    const items = this.repos.items.all(datasetId).filter((i) =>
+      (p.split === 'all' || i.split === p.split) && (scope === 'all' || labelled.has(i.id)));
+    if (!items.length) {
+      throw new Error(scope === 'labelled'
+        ? `no labelled items in the ${p.split} split of this dataset to judge; label some items first (or choose another split)`
+        : `no items in the ${p.split} split to judge`);
+    }
+    if (p.variant?.swap && p.criterion.scale !== 'pairwise') throw new Error('position swap applies only to pairwise criteria');
+    return { datasetId, scope, items };
+  }
+
+  private renderer(version: PromptVersion, criterion: Criterion, variant: RunVariant) {
+    const examples = loadExamples(this.repos, version, criterion, variant.permuteSeed);
+    return (item: Item) => buildMessages(version.template, item, { criterion, examples, swap: variant.swap });
   }
 
   private finish(runId: number): Run {
@@ -214,6 +340,13 @@ export class RunEngine extends EventEmitter {
     const t0 = performance.now();
     let lastEmit = 0;
     const state = this.snapshot(start, 0, null);
+    const emit = (now: number) => {
+      lastEmit = now;
+      // Rate and ETA count this execution only: judgments recorded before a resume are not "fast".
+      state.ratePerSec = (state.done - startDone) / Math.max(0.001, (now - t0) / 1000);
+      state.etaSec = state.ratePerSec > 0 ? (state.total - state.done) / state.ratePerSec : null;
+      this.emit('progress', { ...state, status: 'running' });
+    };
     return {
       add: (js: NewJudgment[]) => {
         for (const j of js) {
@@ -222,47 +355,84 @@ export class RunEngine extends EventEmitter {
         }
         const now = performance.now();
         if (now - lastEmit < 100 && state.done < state.total) return;
-        lastEmit = now;
-        state.ratePerSec = (state.done - startDone) / Math.max(0.001, (now - t0) / 1000);
-        state.etaSec = state.ratePerSec > 0 ? (state.total - state.done) / state.ratePerSec : null;
-        this.emit('progress', { ...state, status: 'running' });
+        emit(now);
       },
+      /** a status line (e.g. the Batch API's) shown with the counts */
+      note: (message: string) => { state.message = message; emit(performance.now()); },
     };
   }
 
-  /** Collects judgments finishing in the same event-loop turn and writes them in one transaction. */
-  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void) {
+  /**
+   * Collects judgments (and their cache entries) and writes them in one transaction every
+   * WRITE_WINDOW_MS, or at once when WRITE_BATCH are waiting. A transaction per judgment would
+   * cost more CPU than the rest of the judgment; a kill -9 loses at most the replies of the
+   * last few milliseconds, which a resume asks for again (never records twice).
+   */
+  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void): Writer {
     let pending: NewJudgment[] = [];
-    let scheduled = false;
+    let caches: Array<{ key: string; response: CachedResponse }> = [];
+    let timer: NodeJS.Timeout | null = null;
+    const write = this.repos.db.transaction((js: NewJudgment[], cs: typeof caches) => {
+      for (const c of cs) this.repos.cache.put(c.key, c.response);
+      this.repos.runs.recordJudgments(runId, js);
+    });
     const flush = () => {
-      scheduled = false;
+      if (timer) { clearTimeout(timer); timer = null; }
       if (!pending.length) return;
-      const batch = pending;
-      pending = [];
-      this.repos.runs.recordJudgments(runId, batch);
+      const batch = pending, cacheBatch = caches;
+      pending = []; caches = [];
+      write(batch, cacheBatch);
       onWritten(batch);
     };
     return {
-      push(j: NewJudgment) {
+      push(j, cache) {
         pending.push(j);
-        if (!scheduled) { scheduled = true; setImmediate(flush); }
+        if (cache) caches.push(cache);
+        if (pending.length >= WRITE_BATCH) flush();
+        else if (!timer) timer = setTimeout(flush, WRITE_WINDOW_MS);
       },
       flush,
     };
   }
+}
 
-  private toJudgment(item: Item, sample: number, criterion: Criterion, variant: RunVariant, content: string,
-    meta: { promptTokens: number; completionTokens: number; latencyMs: number; attempts: number; cached: boolean; cost: number }): NewJudgment {
-    const parsed = parseJudgeReply(content, criterion);
-    const base = { itemId: item.id, sample, raw: content, ...meta };
-    if ('error' in parsed) return { ...base, verdict: null, critique: '', error: `unparseable reply: ${parsed.error}` };
-    // A swapped run saw B as A: store the verdict in the item's own orientation so it compares directly.
-    const verdict = variant.swap ? ({ A: 'B', B: 'A' } as Record<string, string>)[parsed.verdict] ?? parsed.verdict : parsed.verdict;
-    return { ...base, verdict, critique: parsed.critique, error: null };
-  }
+function hintFor(status: number | null, v: PromptVersion, env?: NodeJS.ProcessEnv): string {
+  const endpoint = describeEndpoint(v, env);
+  if (status === 401 || status === 403) return ` — check the API key in $${v.apiKeyEnv}`;
+  if (status === 404) return ` — check the model name "${v.model}" and the endpoint ${endpoint.baseUrl}`;
+  if (status === null) return ` — is the endpoint ${endpoint.baseUrl} reachable?`;
+  return '';
+}
 
-  private examples(version: PromptVersion, criterion: Criterion, variant: RunVariant): Example[] {
-    return loadExamples(this.repos, version, criterion, variant.permuteSeed);
+function checkOptions(o: RunOptions & { concurrency?: number; samples?: number }) {
+  const positive = (v: number | null | undefined, name: string, integer = true) => {
+    if (v === undefined || v === null) return;
+    if (!(v > 0) || (integer && !Number.isInteger(v))) throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+  };
+  positive(o.rpm, 'rpm', false); positive(o.tpm, 'tpm', false); positive(o.timeoutMs, 'timeout');
+  positive(o.concurrency, 'concurrency'); positive(o.samples, 'samples');
+}
+
+function pickOptions(p: RunOptions): RunOptions {
+  const o: RunOptions = {};
+  if (p.rpm) o.rpm = p.rpm;
+  if (p.tpm) o.tpm = p.tpm;
+  if (p.noCache) o.noCache = true;
+  if (p.batch) o.batch = true;
+  if (p.timeoutMs) o.timeoutMs = p.timeoutMs;
+  return o;
+}
+
+/** An owner `host:pid` on this machine whose process no longer exists (e.g. after kill -9). */
+function ownerIsDead(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  const host = owner.slice(0, at), pid = Number(owner.slice(at + 1));
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -283,8 +453,4 @@ export function loadExamples(repos: Repositories, version: Pick<PromptVersion, '
     }
   }
   return examples;
-}
-
-export function cacheKey(messages: ChatMessage[], v: Pick<PromptVersion, 'model' | 'temperature' | 'maxTokens' | 'seed' | 'baseUrl'>, sample: number): string {
-  return createHash('sha256').update(JSON.stringify([messages, v.model, v.temperature, v.maxTokens, v.seed, v.baseUrl, sample])).digest('hex');
 }

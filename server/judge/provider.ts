@@ -1,6 +1,8 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatMessage } from '../../shared/template.ts';
 import type { ModelSettings } from '../../shared/types.ts';
+import type { RateLimiter } from './limiter.ts';
+import { createHttpFetch } from './http-fetch.ts';
 
 /**
  * The one place judge calls leave Concur. Built on the official `openai` client, so any
@@ -22,7 +24,12 @@ export interface ProviderOptions {
   fetch?: typeof fetch;
   /** for tests: a seeded random source for jitter */
   random?: () => number;
+  /** RPM/TPM limits shared by the runs on this endpoint; every attempt (retries too) reserves a slot */
+  limiter?: RateLimiter;
 }
+
+/** Per-call extras: the token estimate reserved against a tokens-per-minute limit. */
+export interface CallOptions { estimatedTokens?: number }
 
 export interface EndpointInfo { baseUrl: string; apiKeyEnv: string; keyPresent: boolean; configured: boolean }
 
@@ -38,6 +45,12 @@ export function describeEndpoint(settings: Pick<ModelSettings, 'baseUrl' | 'apiK
 
 export class NotConfiguredError extends Error {}
 
+let httpFetch: typeof fetch | undefined;
+/** One keep-alive connection pool per process, shared by every run (see http-fetch.ts for why not the built-in fetch). */
+function sharedFetch(): typeof fetch {
+  return (httpFetch ??= createHttpFetch());
+}
+
 export function createProvider(opts: ProviderOptions) {
   const env = opts.env ?? process.env;
   const endpoint = describeEndpoint(opts.settings, env);
@@ -45,12 +58,13 @@ export function createProvider(opts: ProviderOptions) {
     throw new NotConfiguredError(`no judge endpoint configured: set ${opts.settings.apiKeyEnv} (and OPENAI_BASE_URL for a non-OpenAI endpoint) in the environment, or give the version a base URL`);
   }
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const secret = env[opts.settings.apiKeyEnv];
   const client = new OpenAI({
-    apiKey: env[opts.settings.apiKeyEnv] || 'not-needed',
+    apiKey: secret || 'not-needed',
     baseURL: endpoint.baseUrl,
     timeout: timeoutMs,
     maxRetries: 0, // retries are ours: counted, jittered, and visible to the run's error budget
-    fetch: opts.fetch,
+    fetch: opts.fetch ?? sharedFetch(),
   });
   const maxRetries = opts.maxRetries ?? 6;
   const base = opts.baseBackoffMs ?? 500;
@@ -58,55 +72,109 @@ export function createProvider(opts: ProviderOptions) {
   const random = opts.random ?? Math.random;
   let structuredOutput = true;
 
-  async function call(messages: ChatMessage[], responseFormat: object | undefined, signal?: AbortSignal): Promise<JudgeCall> {
+  const limiter = opts.limiter;
+  const ownTimer = opts.fetch !== undefined;
+
+  async function call(messages: ChatMessage[], responseFormat: object | undefined, signal?: AbortSignal, callOptions: CallOptions = {}): Promise<JudgeCall> {
     const started = performance.now();
+    const estimatedTokens = callOptions.estimatedTokens ?? 0;
     let attempts = 0;
     for (;;) {
       attempts++;
-      // The client's own timeout covers only the wait for headers; this one covers the whole body too.
-      const attempt = new AbortController();
-      const onOuterAbort = () => attempt.abort();
-      signal?.addEventListener('abort', onOuterAbort, { once: true });
+      const reservation = limiter?.reserve(estimatedTokens);
+      if (reservation && reservation.delayMs > 0) await sleep(reservation.delayMs, signal);
+      // The client's own timeout covers only the wait for a fetch to resolve. Concur's fetch resolves
+      // after the whole body, so that suffices; a fetch passed in (e.g. the built-in one, which resolves
+      // at the headers) gets a timer of ours that covers the body too.
+      const attempt = ownTimer ? new AbortController() : null;
+      const onOuterAbort = () => attempt?.abort();
+      if (attempt) signal?.addEventListener('abort', onOuterAbort, { once: true });
       let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; attempt.abort(); }, timeoutMs);
+      const timer = attempt ? setTimeout(() => { timedOut = true; attempt.abort(); }, timeoutMs) : undefined;
+      // Requests in flight when another one discovers the endpoint rejects response_format retry without it too.
+      const usedFormat = structuredOutput ? responseFormat : undefined;
       try {
-        const useFormat = responseFormat && structuredOutput;
-        const res = await client.chat.completions.create({
-          model: opts.settings.model,
-          messages,
-          ...(opts.settings.temperature !== null ? { temperature: opts.settings.temperature } : {}),
-          ...(opts.settings.maxTokens !== null ? { max_tokens: opts.settings.maxTokens } : {}),
-          ...(opts.settings.seed !== null ? { seed: opts.settings.seed } : {}),
-          ...(useFormat ? { response_format: responseFormat as OpenAI.ResponseFormatJSONSchema } : {}),
-        }, { signal: attempt.signal });
+        const body = chatRequestBody(opts.settings, messages, usedFormat);
+        const res = await client.chat.completions.create(body, { signal: attempt ? attempt.signal : signal });
         const content = res.choices?.[0]?.message?.content;
         if (typeof content !== 'string') throw new MalformedResponse('the endpoint returned no message content');
-        return {
-          ok: true, content, attempts, latencyMs: Math.round(performance.now() - started),
-          promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0,
-        };
+        const promptTokens = res.usage?.prompt_tokens ?? 0, completionTokens = res.usage?.completion_tokens ?? 0;
+        reservation?.settle(res.usage ? promptTokens + completionTokens : estimatedTokens);
+        return { ok: true, content, attempts, latencyMs: Math.round(performance.now() - started), promptTokens, completionTokens };
       } catch (e) {
+        reservation?.settle(0);
         if (signal?.aborted) throw e;
         if (timedOut) e = new APIConnectionTimeoutError();
-        if (structuredOutput && responseFormat && isResponseFormatRejection(e)) {
+        if (usedFormat && isResponseFormatRejection(e)) {
           structuredOutput = false; // the endpoint has no structured output: fall back to tolerant parsing
           attempts--;
           continue;
         }
-        const failure = describeFailure(e);
+        const failure = describeFailure(e, secret);
         if (!failure.retryable || attempts > maxRetries) {
           return { ok: false, ...failure, attempts, latencyMs: Math.round(performance.now() - started) };
         }
-        await sleep(backoffMs(e, attempts, base, cap, random), signal);
+        const wait = backoffMs(e, attempts, base, cap, random);
+        // The endpoint said when to come back: hold the other requests on this endpoint too.
+        if (e instanceof APIError && e.status === 429 && hasRetryAfter(e)) limiter?.pauseFor(wait);
+        await sleep(wait, signal);
+      } finally {
+        if (attempt) {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onOuterAbort);
+        }
+      }
+    }
+  }
+  /**
+   * Runs one non-judge API call (file upload, batch create/poll/download) with the same
+   * retry policy as judge calls: transient failures are retried with backoff, others thrown.
+   */
+  async function withRetries<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal, attemptTimeoutMs = timeoutMs): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const ctl = new AbortController();
+      const onOuterAbort = () => ctl.abort();
+      signal?.addEventListener('abort', onOuterAbort, { once: true });
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; ctl.abort(); }, attemptTimeoutMs);
+      try {
+        return await fn(ctl.signal);
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        const failure = describeFailure(timedOut ? new APIConnectionTimeoutError() : e, secret);
+        if (!failure.retryable || attempt > maxRetries) throw new EndpointError(`${what}: ${failure.error}`, failure.status);
+        await sleep(backoffMs(e, attempt, base, cap, random), signal);
       } finally {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onOuterAbort);
       }
     }
   }
-  return { call, endpoint, get structuredOutput() { return structuredOutput; } };
+
+  return { call, withRetries, client, endpoint, get structuredOutput() { return structuredOutput; } };
 }
 export type Provider = ReturnType<typeof createProvider>;
+
+/** A non-judge API call that failed for good (after retries, or not retryable). */
+export class EndpointError extends Error {
+  constructor(message: string, readonly status: number | null) { super(message); }
+}
+
+/** The chat completion request Concur sends for a version: the same for direct calls and Batch API lines. */
+export function chatRequestBody(settings: ModelSettings, messages: ChatMessage[], responseFormat?: object): OpenAI.ChatCompletionCreateParamsNonStreaming {
+  return {
+    model: settings.model,
+    messages,
+    ...(settings.temperature !== null ? { temperature: settings.temperature } : {}),
+    ...(settings.maxTokens !== null ? { max_tokens: settings.maxTokens } : {}),
+    ...(settings.seed !== null ? { seed: settings.seed } : {}),
+    ...(responseFormat ? { response_format: responseFormat as OpenAI.ResponseFormatJSONSchema } : {}),
+  };
+}
+
+function hasRetryAfter(e: APIError): boolean {
+  return Boolean(e.headers?.get?.('retry-after') || e.headers?.get?.('retry-after-ms'));
+}
 
 class MalformedResponse extends Error {}
 
@@ -116,7 +184,22 @@ function isResponseFormatRejection(e: unknown): boolean {
   return err?.param === 'response_format' || /response_format|json_schema|structured/i.test(err?.message ?? e.message);
 }
 
-function describeFailure(e: unknown): { error: string; status: number | null; retryable: boolean } {
+/**
+ * Removes API keys from text that is stored or shown (an endpoint's error message can echo the
+ * key it rejected): the configured key itself and anything shaped like an OpenAI-style secret.
+ */
+export function redactSecrets(text: string, secret?: string): string {
+  let out = secret && secret.length >= 8 ? text.split(secret).join('[redacted key]') : text;
+  out = out.replace(/\b(sk|rk|pk)-[A-Za-z0-9_-]{12,}/g, '$1-[redacted]');
+  return out;
+}
+
+export function describeFailure(e: unknown, secret?: string): { error: string; status: number | null; retryable: boolean } {
+  const f = classifyFailure(e);
+  return { ...f, error: redactSecrets(f.error, secret) };
+}
+
+function classifyFailure(e: unknown): { error: string; status: number | null; retryable: boolean } {
   if (e instanceof APIConnectionTimeoutError) return { error: 'request timed out', status: null, retryable: true };
   if (e instanceof APIConnectionError) return { error: `connection failed: ${e.cause instanceof Error ? e.cause.message : e.message}`, status: null, retryable: true };
   if (e instanceof APIError && typeof e.status === 'number') {

@@ -4,8 +4,14 @@ import { AnyObject, IdParams, ImportRunBody, NewRunBody, RunSchema } from '../..
 import { IMPORT_BODY_LIMIT } from '../app.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
-import { describeEndpoint } from '../judge/provider.ts';
 import { ValidationError } from '../services/errors.ts';
+
+/** A model's price in USD per million tokens (input = prompt, output = completion). */
+const PriceSchema = Type.Object({
+  model: Type.String({ minLength: 1, maxLength: 200 }),
+  inputPerMTok: Type.Number({ minimum: 0 }),
+  outputPerMTok: Type.Number({ minimum: 0 }),
+});
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -13,20 +19,40 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/criteria/:id/runs', { schema: { params: IdParams, response: { 200: Type.Array(RunSchema) } } }, async (req) =>
     ws.repos.runs.list(ws.criterionById(req.params.id).id));
 
+  /** The run options of a request body, as the engine takes them. */
+  const planOf = (criterionId: number, body: NewRunBody) => {
+    const c = ws.criterionById(criterionId);
+    const v = ws.version(c, body.version);
+    return {
+      criterion: c, version: v, split: body.split ?? (body.on ? 'all' : 'dev'), scope: body.scope ?? (body.on ? 'all' : undefined),
+      datasetId: body.on ? ws.dataset(body.on).id : undefined, samples: body.samples, concurrency: body.concurrency,
+      rpm: body.rpm, tpm: body.tpm, timeoutMs: body.timeoutMs, noCache: body.noCache, batch: body.batch,
+      variant: { ...(body.permuteSeed !== undefined ? { permuteSeed: body.permuteSeed } : {}), ...(body.swap ? { swap: true } : {}) },
+    };
+  };
+
   /** Starts a run in the background; progress via GET /runs/:id and /runs/:id/events. */
   app.post('/criteria/:id/runs', { schema: { params: IdParams, body: NewRunBody, response: { 202: RunSchema } } }, async (req, reply) => {
-    const c = ws.criterionById(req.params.id);
-    const v = ws.version(c, req.body.version);
-    const endpoint = describeEndpoint(v);
+    const plan = planOf(req.params.id, req.body);
+    const endpoint = ws.engine.endpointOf(plan.version);
     if (!endpoint.configured) {
-      throw new ValidationError('version', `no judge endpoint configured: start Concur with ${v.apiKeyEnv} set (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
+      throw new ValidationError('version', `no judge endpoint configured: start Concur with ${plan.version.apiKeyEnv} set (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
     }
-    const run = ws.engine.plan({
-      criterion: c, version: v, split: req.body.split ?? 'dev', scope: req.body.scope, samples: req.body.samples,
-      concurrency: req.body.concurrency, variant: { ...(req.body.permuteSeed !== undefined ? { permuteSeed: req.body.permuteSeed } : {}), ...(req.body.swap ? { swap: true } : {}) },
-    });
+    const run = ws.engine.plan(plan);
     ws.engine.execute(run.id, { noCache: req.body.noCache }).catch((e) => req.log.error(e, `run ${run.id} failed`));
     return reply.code(202).send(ws.run(run.id));
+  });
+
+  /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
+  app.post('/criteria/:id/runs/estimate', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
+    ws.engine.estimate(planOf(req.params.id, req.body)));
+
+  /** The per-model price table (USD per million tokens) that run costs and estimates use. */
+  app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());
+
+  app.put('/prices', { schema: { body: PriceSchema, response: { 200: PriceSchema } } }, async (req) => {
+    ws.repos.prices.set(req.body.model, req.body.inputPerMTok, req.body.outputPerMTok);
+    return ws.repos.prices.get(req.body.model)!;
   });
 
   app.post('/criteria/:id/runs/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { params: IdParams, body: ImportRunBody, response: { 201: RunSchema } } }, async (req, reply) =>
@@ -42,24 +68,44 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/runs/:id/judgments', { schema: { params: IdParams, response: { 200: Type.Array(AnyObject) } } }, async (req) =>
     ws.repos.runs.judgments(ws.run(req.params.id).id));
 
-  /** Live progress as server-sent events until the run ends. */
+  /**
+   * Live progress as server-sent events until the run ends. A run executed by this process
+   * streams the engine's events; one executed elsewhere (e.g. by `concur run`) is read from the
+   * database every second, so the UI follows CLI runs too.
+   */
   app.get('/runs/:id/events', { schema: { params: IdParams } }, async (req, reply) => {
     const run = ws.run(req.params.id);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const snapshot = (r = ws.run(run.id)): RunProgress => ({
+    const snapshot = (r = ws.run(run.id), ratePerSec = 0, etaSec: number | null = null): RunProgress => ({
       runId: r.id, status: r.status, total: r.total, done: r.done, errors: r.errors, cached: r.cached,
-      promptTokens: r.promptTokens, completionTokens: r.completionTokens, cost: r.cost, ratePerSec: 0, etaSec: null, message: r.message,
+      promptTokens: r.promptTokens, completionTokens: r.completionTokens, cost: r.cost, ratePerSec, etaSec, message: r.message,
     });
+    const isFinal = (status: string) => ['done', 'failed', 'cancelled'].includes(status);
     send('progress', snapshot());
-    const final = () => ['done', 'failed', 'cancelled'].includes(ws.run(run.id).status) && !ws.engine.isActive(run.id);
-    if (final()) { send('end', snapshot()); res.end(); return; }
+    if (isFinal(ws.run(run.id).status) && !ws.engine.isActive(run.id)) { send('end', snapshot()); res.end(); return; }
+    let closed = false;
     const onProgress = (p: RunProgress) => { if (p.runId === run.id) send('progress', p); };
-    const onFinished = (r: { id: number }) => { if (r.id === run.id) { send('end', snapshot()); cleanup(); res.end(); } };
+    const onFinished = (r: { id: number }) => { if (r.id === run.id) end(); };
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const cleanup = () => { clearInterval(keepAlive); ws.engine.off('progress', onProgress); ws.engine.off('finished', onFinished); };
+    let last = { at: performance.now(), done: run.done };
+    const poll = setInterval(() => {
+      if (ws.engine.isActive(run.id)) return;
+      const r = ws.run(run.id);
+      if (isFinal(r.status)) { end(); return; }
+      const now = performance.now();
+      const rate = (r.done - last.done) / Math.max(0.001, (now - last.at) / 1000);
+      last = { at: now, done: r.done };
+      send('progress', snapshot(r, rate, rate > 0 ? (r.total - r.done) / rate : null));
+    }, 1000);
+    const cleanup = () => {
+      closed = true;
+      clearInterval(keepAlive); clearInterval(poll);
+      ws.engine.off('progress', onProgress); ws.engine.off('finished', onFinished);
+    };
+    const end = () => { if (closed) return; send('end', snapshot()); cleanup(); res.end(); };
     ws.engine.on('progress', onProgress);
     ws.engine.on('finished', onFinished);
     req.raw.on('close', cleanup);

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { describeEndpoint } from '../judge/provider.ts';
 import { AnyObject } from '../../shared/schemas.ts';
 
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -8,7 +7,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Where judge calls go by default and whether a key is present (never the key). */
   app.get('/config', { schema: { response: { 200: AnyObject } } }, async () => ({
-    endpoint: describeEndpoint({ baseUrl: null, apiKeyEnv: 'OPENAI_API_KEY' }),
+    endpoint: app.workspace.engine.endpointOf({ baseUrl: null, apiKeyEnv: 'OPENAI_API_KEY' }),
     prices: app.workspace.repos.prices.list(),
   }));
 };

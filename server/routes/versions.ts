@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, IdParams, NewVersionBody, PreviewBody, VersionSchema } from '../../shared/schemas.ts';
-import { describeEndpoint } from '../judge/provider.ts';
 import type { PromptVersion } from '../../shared/types.ts';
 import { NotFoundError } from '../services/errors.ts';
 
 export const versionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
   /** A version with where its calls would go (key presence only, never the key). */
-  const withEndpoint = (v: PromptVersion) => ({ ...v, endpoint: describeEndpoint(v) });
+  const withEndpoint = (v: PromptVersion) => ({ ...v, endpoint: ws.engine.endpointOf(v) });
 
   app.get('/criteria/:id/versions', { schema: { params: IdParams, response: { 200: Type.Array(VersionSchema) } } }, async (req) =>
     ws.repos.versions.list(ws.criterionById(req.params.id).id).map(withEndpoint));

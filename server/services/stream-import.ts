@@ -1,0 +1,99 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { Repositories } from '../db/index.ts';
+import type { Dataset } from '../../shared/types.ts';
+import { InputError, isObject } from './records.ts';
+import { parseItems, type FieldMap, type ItemImportResult } from './imports.ts';
+import { assignSplit } from './splits.ts';
+
+export interface StreamImportOptions {
+  /** `--map field=column`, as for the whole-file import */
+  map?: FieldMap;
+  /** split shares of a dataset created by this import */
+  splits?: Dataset['splits'];
+  /** called every `progressEvery` records with the number read so far */
+  onProgress?: (records: number) => void;
+  progressEvery?: number;
+  /** read size; memory use is about this plus SQLite's page caches, whatever the file size */
+  chunkBytes?: number;
+}
+
+/**
+ * Imports items from a JSONL file of any size with bounded memory: the file is read in chunks,
+ * each line validated exactly as the whole-file import does (same fields, same messages naming
+ * file, line and field) and upserted at once. Everything happens in one transaction, so a bad
+ * line anywhere (or a duplicate id, found through a temporary on-disk table rather than an
+ * in-memory set) rolls back the whole import: a failed import changes nothing.
+ *
+ * Synchronous on purpose: no other statement can run on the connection while the transaction is
+ * open, so nothing else is ever rolled back with a failed import. Meant for the CLI (it blocks the
+ * event loop for the duration of the import).
+ * @throws InputError naming the file, the line and the field
+ * @example importItemsFromJsonl(repos, 'support', 'items.jsonl', { map: { input: 'question' } })
+ */
+export function importItemsFromJsonl(repos: Repositories, datasetName: string, file: string, opts: StreamImportOptions = {}): ItemImportResult {
+  try { if (!statSync(file).isFile()) throw new Error('not a file'); } catch { throw new InputError(file, null, null, 'file not found'); }
+  const map = opts.map ?? {};
+  const db = repos.db;
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS stream_import_ids (external_id TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID`);
+  const remember = db.prepare(`INSERT INTO stream_import_ids (external_id, line) VALUES (?, ?) ON CONFLICT DO NOTHING`);
+  const seenAt = db.prepare<[string], { line: number }>(`SELECT line FROM stream_import_ids WHERE external_id = ?`);
+  const every = opts.progressEvery ?? 10_000;
+
+  const run = db.transaction((): ItemImportResult => {
+    db.exec(`DELETE FROM stream_import_ids`);
+    const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', opts.splits);
+    let created = 0, total = 0;
+    forEachLine(file, opts.chunkBytes ?? 1 << 20, (text, line) => {
+      const trimmed = text.trim();
+      if (!trimmed) return;
+      let value: unknown;
+      try { value = JSON.parse(trimmed); } catch (e) {
+        throw new InputError(file, line, null, `not valid JSON (${(e as Error).message})`);
+      }
+      if (!isObject(value)) throw new InputError(file, line, null, 'expected a JSON object');
+      const item = parseItems({ name: file, records: [{ line, fields: value }] }, map)[0]!;
+      if (remember.run(item.externalId, line).changes === 0) {
+        throw new InputError(file, line, map.id ?? 'id', `duplicate id "${item.externalId}" (also on line ${seenAt.get(item.externalId)!.line})`);
+      }
+      item.split = assignSplit(item.externalId, dataset.splits);
+      if (repos.items.upsert(dataset.id, item).created) created++;
+      if (++total % every === 0) opts.onProgress?.(total);
+    });
+    if (!total) throw new InputError(file, null, null, 'no records found');
+    db.exec(`DELETE FROM stream_import_ids`);
+    return { dataset: repos.datasets.get(dataset.id)!, created, updated: total - created, total };
+  });
+  return run.immediate();
+}
+
+/** Calls `fn(lineText, lineNumber)` for every line of a UTF-8 file, reading `chunkBytes` at a time. */
+function forEachLine(file: string, chunkBytes: number, fn: (text: string, line: number) => void) {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    const decoder = new StringDecoder('utf8');
+    let carry = '', line = 0, first = true;
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null);
+      let text = n > 0 ? carry + decoder.write(buf.subarray(0, n)) : carry + decoder.end();
+      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        line++;
+        fn(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl), line);
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+      if (n <= 0) {
+        if (carry) fn(carry, ++line);
+        return;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
