@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, GateBody, IdParams, ReportQuery, SplitFilterSchema } from '../../shared/schemas.ts';
 import { evaluateGate } from '../../shared/metrics/gate.ts';
+import { isAlignmentRun } from '../services/workspace.ts';
 import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -14,7 +15,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => {
     const r = ws.report(ws.criterionById(req.params.id), query(req.query));
     if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r));
-    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r));
+    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.run.id}.html"`).send(reportHtml(r));
     const body = reportJson(r);
     if (!req.query.outcomes) return body;
     const critiques = new Map(ws.repos.runs.judgments(r.run.id).map((j) => [`${j.itemId}:${j.sample}`, j]));
@@ -48,7 +49,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */
   app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {
     const c = ws.criterionById(req.params.id);
-    const runs = ws.repos.runs.list(c.id).filter((r) => r.done > 0);
+    const runs = ws.repos.runs.list(c.id).filter((r) => r.done > 0 && isAlignmentRun(c, r));
     const versions = ws.repos.versions.list(c.id);
     const rows = runs.map((run) => {
       const metrics = Object.fromEntries((['dev', 'test'] as const).map((split) => {

@@ -165,7 +165,9 @@ export class Workspace {
       if (run.criterionId !== criterion.id) throw new NotFoundError(`run #${q.runId} is not a run of "${criterion.name}"`);
       return run;
     }
-    const finished = this.repos.runs.list(criterion.id).filter((r) => r.status === 'done' || (r.status !== 'queued' && r.done > 0));
+    // Without an explicit run: only alignment runs count — on the criterion's own labelled items,
+    // not position-swap or few-shot-order reruns, nor runs that judged another dataset's traffic.
+    const finished = this.repos.runs.list(criterion.id).filter((r) => isAlignmentRun(criterion, r) && (r.status === 'done' || (r.status !== 'queued' && r.done > 0)));
     if (q.versionNumber !== undefined) {
       const v = this.version(criterion, q.versionNumber);
       const r = finished.find((x) => x.versionId === v.id);
@@ -274,3 +276,8 @@ export class Workspace {
 }
 
 export { LabelConflictError };
+
+/** A run that measures the judge against the labels: on the criterion's dataset and not a consistency rerun. */
+export function isAlignmentRun(criterion: Criterion, r: Run): boolean {
+  return r.datasetId === criterion.datasetId && !r.variant.swap && r.variant.permuteSeed === undefined;
+}

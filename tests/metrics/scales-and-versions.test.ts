@@ -105,6 +105,8 @@ describe('pairwise criteria with three annotators and a position-swapped rerun',
     expect(fake.requests.slice(n).some((r) => /Response A:\npoor answer 0\n/.test(r.messages[1]!.content))).toBe(true);
     expect(fake.requests.slice(0, n).some((r) => /Response A:\nGOOD answer 0\n/.test(r.messages[1]!.content))).toBe(true);
 
+    // without an explicit run, the report measures the newest alignment run, never the swapped rerun
+    expect(ws.report(c).run.id).toBe(base.id);
     const { report } = ws.report(c, { runId: base.id });
     expect(report.annotators.pairwise.map((p) => [p.a, p.b])).toEqual([['ann1', 'ann2'], ['ann1', 'ann3'], ['ann2', 'ann3']]);
     [0.8095238095238095, 0.8, 0.683377308707124].forEach((k, i) => expect(report.annotators.pairwise[i]!.kappa).toBeCloseTo(k, 12));

@@ -87,6 +87,17 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
   }, 300_000);
   afterAll(async () => { delete process.env.OPENAI_BASE_URL; await wb?.close(); });
 
+  /** Starts a run through the API and waits until it ends. */
+  async function runAndWait(criterion: number, body: Record<string, unknown>) {
+    const res = await fetch(`${wb.url}/api/criteria/${criterion}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const run = (await res.json()) as { id: number };
+    for (;;) {
+      const r = (await (await fetch(`${wb.url}/api/runs/${run.id}`)).json()) as { status: string };
+      if (!['queued', 'running'].includes(r.status)) return run.id;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+
   async function shot(name: string, path: string, ready: (p: Page) => Promise<unknown>) {
     await page.goto(`${base()}/#${path}`);
     await ready(page);
@@ -106,6 +117,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await page.getByLabel('feature', { exact: true }).check();
     await page.getByLabel('persona', { exact: true }).check();
     await page.getByTestId('import-preview').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0)); // ticking the checkboxes may have scrolled
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(OUT, 'import.png') });
     await chooseFile(page, 'tickets-broken.jsonl', '{"id":"t1","input":"Refund?","output":"Yes."}\n{"id":"t2","input":"Invoice?"}\n');
@@ -138,6 +150,39 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await shot('compare', `/c/${criterionId}/compare`, (p) => p.getByTestId('compare-metrics').waitFor());
     await shot('error-analysis', `/c/${criterionId}/errors`, (p) => p.getByTestId('failure-by-dimension').waitFor());
     await shot('dashboard-pairwise', `/c/${pairwiseId}/dashboard`, (p) => p.getByTestId('confusion-matrix').waitFor());
+  });
+
+  it('trust report: binary with a corrected pass rate, and pairwise against each annotator', async () => {
+    // a month of unlabelled traffic (the sample's outputs under new ids), judged by v3 for the corrected pass rate
+    const sample = readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const march = sample.slice(0, 48).map((r, i) => JSON.stringify({ ...r, id: `mar-${String(i + 1).padStart(3, '0')}` })).join('\n');
+    wb.ws.importItems('acme-billing-march', { name: 'march.jsonl', records: parseRecords(march, 'jsonl', 'march.jsonl') });
+    await runAndWait(criterionId, { version: 3, split: 'all', scope: 'all', on: 'acme-billing-march' });
+    await shot('trust', `/c/${criterionId}/trust`, async (p) => {
+      await p.getByTestId('trust-headline').waitFor();
+      await p.getByTestId('estimate-value').waitFor();
+      await p.getByTestId('gate-result').waitFor();
+    });
+    // the lower half: consistency, the corrected pass rate and the CI gate
+    await page.getByRole('heading', { name: 'Consistency and bias' }).evaluate((h) => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 16));
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: join(OUT, 'trust-gate.png') });
+    const gpt = wb.ws.repos.runs.list(pairwiseId).find((r) => r.name.startsWith('gpt-3.5'))!;
+    await shot('trust-pairwise', `/c/${pairwiseId}/trust?run=${gpt.id}&split=all`, async (p) => {
+      await p.getByTestId('judge-vs-annotators').waitFor();
+      await p.getByTestId('gate-result').waitFor();
+    });
+  });
+
+  it('imports a promptfoo results file: items, an expert label and the judge run', async () => {
+    await page.goto(`${base()}/#/import`);
+    await chooseFile(page, 'promptfoo-results.json', readFileSync(join(ROOT, 'tests', 'fixtures', 'importers', 'promptfoo-results.json'), 'utf8'));
+    await page.getByLabel('Dataset name').fill('northwind-support-evals');
+    await page.locator('#foreign-criterion').fill('Answers within store policy');
+    await page.getByTestId('foreign-import').click();
+    await page.getByTestId('foreign-result').waitFor();
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(OUT, 'import-foreign.png') });
   });
 
   it('the big screens also look right at 1920×1080 (written to .tmp/wide, not committed)', async () => {

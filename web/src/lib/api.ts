@@ -1,7 +1,8 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
 import type {
-  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ImportPreview, ImportResult,
-  Item, ItemPage, Label, QueueEntry, Report, Run, RunProgress, VersionWithEndpoint, Criterion,
+  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
+  GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, PassRateEstimate, QueueEntry, Report, Run,
+  RunCostEstimate, RunProgress, VersionWithEndpoint, Criterion,
 } from './types.ts';
 
 export class ApiError extends Error {
@@ -54,6 +55,12 @@ export interface NewCriterion {
   name: string; description?: string; scale?: Criterion['scale']; levels?: number; passAt?: number; principalAnnotator?: string; targetAgreement?: number;
 }
 export interface UploadBody { content: string; filename: string; map?: Record<string, string> }
+/** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
+export interface NewRun { version: number; split: string; scope?: 'labelled' | 'all'; on?: string }
+export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }
+export interface ForeignImportBody {
+  fileName: string; text: string; format?: ForeignFormat; dataset: string; criterion?: string; annotator?: string; runName?: string;
+}
 
 export const api = {
   config: () => get<AppConfig>('/config'),
@@ -81,14 +88,27 @@ export const api = {
   addVersion: (criterionId: number, body: NewVersion) => post<VersionWithEndpoint>(`/criteria/${criterionId}/versions`, body),
 
   runs: (criterionId: number) => get<Run[]>(`/criteria/${criterionId}/runs`),
-  startRun: (criterionId: number, body: { version: number; split: string }) => post<Run>(`/criteria/${criterionId}/runs`, body),
+  startRun: (criterionId: number, body: NewRun) => post<Run>(`/criteria/${criterionId}/runs`, body),
+  estimateRun: (criterionId: number, body: NewRun) => post<RunCostEstimate>(`/criteria/${criterionId}/runs/estimate`, body),
   run: (id: number) => get<Run>(`/runs/${id}`),
   cancelRun: (id: number) => post<Run>(`/runs/${id}/cancel`, {}),
 
-  report: (criterionId: number, q: { run?: number; split?: string; outcomes?: boolean }) =>
+  report: (criterionId: number, q: { run?: number; split?: string; annotator?: string; outcomes?: boolean }) =>
     get<Report>(`/criteria/${criterionId}/report${qs(q)}`),
+  /** Rogan–Gladen corrected pass rate; a 400 (field "version" or "on") says what has to be run first. */
+  passRateEstimate: (criterionId: number, version: number, on: string) =>
+    get<PassRateEstimate>(`/criteria/${criterionId}/estimate${qs({ version, on })}`),
+  gate: (criterionId: number, body: GateBody) => post<GateOutcome>(`/criteria/${criterionId}/gate`, body),
+  importForeign: (body: ForeignImportBody) => post<ForeignImportResult>('/import/foreign', body),
   dashboard: (criterionId: number) => get<Dashboard>(`/criteria/${criterionId}/dashboard`),
   errorAnalysis: (criterionId: number) => get<ErrorAnalysis>(`/criteria/${criterionId}/error-analysis`),
+
+  /** Addresses the browser downloads directly (links, not fetches). */
+  urls: {
+    reportHtml: (criterionId: number, q: { run?: number; split?: string }) => `/api/criteria/${criterionId}/report${qs({ ...q, format: 'html' })}`,
+    labelsCsv: (criterionId: number) => `/api/criteria/${criterionId}/export/labels.csv`,
+    finetuneJsonl: (criterionId: number, split?: string) => `/api/criteria/${criterionId}/export/finetune.jsonl${qs({ split })}`,
+  },
 
   /**
    * Live run progress over server-sent events. Returns a function that closes the stream.

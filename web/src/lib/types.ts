@@ -3,8 +3,12 @@
  * these add what the routes put around them (progress, endpoint info, report outcomes).
  */
 import type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
+import type { AnnotatorAgreement } from '../../../shared/metrics/annotators.ts';
+import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
+import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
+import type { CorrectedPassRate } from '../../../shared/stats/corrected-pass-rate.ts';
 
-export type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split };
+export type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split, ConsistencyReport, GateThresholds };
 
 export interface Interval { value: number | null; low: number | null; high: number | null }
 
@@ -75,18 +79,76 @@ export interface OutcomeRow {
   rootCauses: string[];
 }
 
-export interface Report extends HeadlineMetrics {
+/** The pass/fail-shaped metrics: binary criteria, the ordinal view at the pass threshold, the pairwise view without ties. */
+export interface BinaryView extends HeadlineMetrics {
+  failClass: { precision: number | null; recall: number | null; f1: number | null };
+  balancedAccuracy: number | null;
+  /** the expert pass rate (pairwise without ties: the share of A) */
+  prevalence: Interval;
+  judgePassRate: Interval;
+  /** judgePassRate − prevalence: > 0 means the judge passes more than the expert */
+  bias: number | null;
+  pabak: number | null;
+  ac1: number | null;
+}
+
+/** The judge measured against one annotator (or "majority"). */
+export interface JudgeVsAnnotator { annotator: string; n: number; agreement: Interval; kappa: Interval }
+
+export interface Report extends Omit<BinaryView, 'excluded'> {
   dataset: string;
   criterion: string;
   run: { id: number; name: string; kind: string; version: number | null; status: RunStatus };
   annotator: string;
+  scale: Criterion['scale'];
   split: string;
+  excluded: Excluded;
   judged: number;
+  /** items of the run in the split it never judged (cancelled or stopped early) */
+  notJudged: number;
   slices: SliceMetrics[];
-  balancedAccuracy: number | null;
-  bias: number | null;
-  categorical?: { confusion: Confusion; agreement: Interval; kappa: Interval };
+  annotators: AnnotatorAgreement & { judge: JudgeVsAnnotator[] };
+  consistency: ConsistencyReport;
+  /** ordinal only */
+  weightedKappa?: { linear: Interval; quadratic: Interval };
+  /** ordinal only: the pass/fail view at the pass threshold */
+  binary?: BinaryView;
+  /** pairwise only: A vs B over items where neither expert nor judge says tie */
+  withoutTies?: BinaryView;
   outcomes?: OutcomeRow[];
+}
+
+/** GET /criteria/:id/estimate: a Rogan–Gladen corrected pass rate of a version on unlabelled items. */
+export interface PassRateEstimate extends CorrectedPassRate {
+  version: number;
+  on: string;
+  calibrationRun: number;
+  labelled: number;
+  unlabelled: number;
+}
+
+/** POST /criteria/:id/gate */
+export interface GateOutcome extends GateResult { run: number; n: number }
+
+/** POST /criteria/:id/runs/estimate: what a run would send and cost, before any call. */
+export interface RunCostEstimate {
+  model: string; items: number; samples: number; requests: number; cachedRequests: number; billableRequests: number;
+  avgPromptTokens: number; completionTokensPerRequest: number; completionTokensFrom: 'max_tokens' | 'default';
+  promptTokens: number; completionTokens: number; cost: number | null;
+  price: { inputPerMTok: number; outputPerMTok: number } | null; sampled: boolean;
+}
+
+/** The formats POST /import/foreign converts. */
+export type ForeignFormat = 'promptfoo' | 'sheet' | 'chat';
+
+/** POST /import/foreign */
+export interface ForeignImportResult {
+  dataset: Dataset;
+  criterion: Criterion | null;
+  items: { created: number; updated: number; total: number };
+  labels: { added: number; unchanged: number; total: number } | null;
+  run: Run | null;
+  warnings: string[];
 }
 
 export interface DashboardRow {
