@@ -7,6 +7,7 @@ import type { AnnotatorAgreement } from '../../../shared/metrics/annotators.ts';
 import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
 import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
 import type { CorrectedPassRate } from '../../../shared/stats/corrected-pass-rate.ts';
+import type { BinaryMetrics } from '../../../shared/stats/binary-agreement.ts';
 
 export type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split, ConsistencyReport, GateThresholds };
 
@@ -79,18 +80,8 @@ export interface OutcomeRow {
   rootCauses: string[];
 }
 
-/** The pass/fail-shaped metrics: binary criteria, the ordinal view at the pass threshold, the pairwise view without ties. */
-export interface BinaryView extends HeadlineMetrics {
-  failClass: { precision: number | null; recall: number | null; f1: number | null };
-  balancedAccuracy: number | null;
-  /** the expert pass rate (pairwise without ties: the share of A) */
-  prevalence: Interval;
-  judgePassRate: Interval;
-  /** judgePassRate − prevalence: > 0 means the judge passes more than the expert */
-  bias: number | null;
-  pabak: number | null;
-  ac1: number | null;
-}
+/** The pass/fail-shaped metrics: binary criteria, the ordinal view at the pass threshold, the pairwise view without ties (the shared definition). */
+export type BinaryView = HeadlineMetrics & Omit<BinaryMetrics, 'n' | 'confusion' | 'agreement' | 'kappa' | 'tpr' | 'tnr'>;
 
 /** The judge measured against one annotator (or "majority"). */
 export interface JudgeVsAnnotator { annotator: string; n: number; agreement: Interval; kappa: Interval }
