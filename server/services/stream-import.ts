@@ -1,3 +1,4 @@
+import { importIdsRepository } from '../db/importIds.ts';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Repositories } from '../db/index.ts';
@@ -35,13 +36,11 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
   try { if (!statSync(file).isFile()) throw new Error('not a file'); } catch { throw new InputError(file, null, null, 'file not found'); }
   const map = opts.map ?? {};
   const db = repos.db;
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS stream_import_ids (external_id TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID`);
-  const remember = db.prepare(`INSERT INTO stream_import_ids (external_id, line) VALUES (?, ?) ON CONFLICT DO NOTHING`);
-  const seenAt = db.prepare<[string], { line: number }>(`SELECT line FROM stream_import_ids WHERE external_id = ?`);
+  const seen = importIdsRepository(db);
   const every = opts.progressEvery ?? 10_000;
 
   const run = db.transaction((): ItemImportResult => {
-    db.exec(`DELETE FROM stream_import_ids`);
+    seen.clear();
     const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', opts.splits);
     let created = 0, total = 0;
     forEachLine(file, opts.chunkBytes ?? 1 << 20, (text, line) => {
@@ -53,15 +52,14 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
       }
       if (!isObject(value)) throw new InputError(file, line, null, 'expected a JSON object');
       const item = parseItems({ name: file, records: [{ line, fields: value }] }, map)[0]!;
-      if (remember.run(item.externalId, line).changes === 0) {
-        throw new InputError(file, line, map.id ?? 'id', `duplicate id "${item.externalId}" (also on line ${seenAt.get(item.externalId)!.line})`);
-      }
+      const firstLine = seen.remember(item.externalId, line);
+      if (firstLine !== null) throw new InputError(file, line, map.id ?? 'id', `duplicate id "${item.externalId}" (also on line ${firstLine})`);
       item.split = assignSplit(item.externalId, dataset.splits);
       if (repos.items.upsert(dataset.id, item).created) created++;
       if (++total % every === 0) opts.onProgress?.(total);
     });
     if (!total) throw new InputError(file, null, null, 'no records found');
-    db.exec(`DELETE FROM stream_import_ids`);
+    seen.clear();
     return { dataset: repos.datasets.get(dataset.id)!, created, updated: total - created, total };
   });
   return run.immediate();
