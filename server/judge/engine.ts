@@ -328,10 +328,7 @@ export class RunEngine extends EventEmitter {
   }
 
   private snapshot(run: Run, ratePerSec: number, etaSec: number | null): RunProgress {
-    return {
-      runId: run.id, status: run.status, total: run.total, done: run.done, errors: run.errors, cached: run.cached,
-      promptTokens: run.promptTokens, completionTokens: run.completionTokens, cost: run.cost, ratePerSec, etaSec, message: run.message,
-    };
+    return progressOf(run, ratePerSec, etaSec);
   }
 
   private progressTracker(runId: number) {
@@ -453,4 +450,12 @@ export function loadExamples(repos: Repositories, version: Pick<PromptVersion, '
     }
   }
   return examples;
+}
+
+/** A run's progress as sent to the UI (SSE) and the CLI. */
+export function progressOf(run: Run, ratePerSec = 0, etaSec: number | null = null): RunProgress {
+  return {
+    runId: run.id, status: run.status, total: run.total, done: run.done, errors: run.errors, cached: run.cached,
+    promptTokens: run.promptTokens, completionTokens: run.completionTokens, cost: run.cost, ratePerSec, etaSec, message: run.message,
+  };
 }

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { AnyObject, IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
 import { IMPORT_BODY_LIMIT } from '../app.ts';
 import { sourceFromBody } from './body.ts';
-import type { RunProgress } from '../judge/engine.ts';
+import { progressOf, type RunProgress } from '../judge/engine.ts';
 import { ValidationError } from '../services/errors.ts';
 
 /** A model's price in USD per million tokens (input = prompt, output = completion). */
@@ -79,10 +79,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const snapshot = (r = ws.run(run.id), ratePerSec = 0, etaSec: number | null = null): RunProgress => ({
-      runId: r.id, status: r.status, total: r.total, done: r.done, errors: r.errors, cached: r.cached,
-      promptTokens: r.promptTokens, completionTokens: r.completionTokens, cost: r.cost, ratePerSec, etaSec, message: r.message,
-    });
+    const snapshot = (r = ws.run(run.id), ratePerSec = 0, etaSec: number | null = null): RunProgress => progressOf(r, ratePerSec, etaSec);
     const isFinal = (status: string) => ['done', 'failed', 'cancelled'].includes(status);
     send('progress', snapshot());
     if (isFinal(ws.run(run.id).status) && !ws.engine.isActive(run.id)) { send('end', snapshot()); res.end(); return; }

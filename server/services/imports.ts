@@ -22,8 +22,6 @@ export function parseFieldMap(pairs: string[]): FieldMap {
   return map;
 }
 
-const ITEM_FIELDS = ['id', 'input', 'output', 'output_b', 'context', 'dimensions', 'split'];
-
 function pick(rec: SourceRecord, field: string, map: FieldMap): unknown {
   const column = map[field] ?? field;
   return getPath(rec.fields, column);
@@ -214,4 +212,3 @@ export function importRun(repos: Repositories, criterion: Criterion, src: Import
   })();
 }
 
-export { ITEM_FIELDS };

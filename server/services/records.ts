@@ -69,7 +69,7 @@ function parseJsonArray(text: string, name: string): SourceRecord[] {
   }
   const array = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.items) ? value.items : null;
   if (!array) throw new InputError(name, 1, null, 'expected a JSON array of objects (or {"items": [...]})');
-  const starts = elementLines(text, !Array.isArray(value));
+  const starts = jsonArrayElementLines(text, Array.isArray(value) ? [] : ['items']);
   return array.map((v, i) => {
     const line = starts[i] ?? 1;
     if (!isObject(v)) throw new InputError(name, line, null, `element ${i + 1} is not an object`);
@@ -105,35 +105,45 @@ function lineAt(text: string, pos: number): number {
 }
 
 /**
- * Line numbers where each element of the records array starts (a tiny JSON scanner): the
- * top-level array, or with `inItems` the array under the top-level "items" key.
+ * Line numbers (1-based) where each element of the array at `path` starts in a JSON text,
+ * e.g. path ["results", "results"] for promptfoo's `{"results": {"results": [...]}}`.
+ * A small scanner, so a converter can point errors at the row's line in the original file.
  */
-function elementLines(text: string, inItems = false): number[] {
-  const starts: number[] = [];
-  let depth = 0, line = 1, inString = false, escaped = false, expectElement = false;
-  let target = inItems ? -1 : 1; // the depth of the records array's elements, once known
-  let str = '', lastKey = '';
+export function jsonArrayElementLines(text: string, path: string[]): number[] {
+  interface Frame { arr: boolean; key: string | null; wantKey: boolean; path: string[] }
+  const target = path.join('\u0001');
+  const out: number[] = [];
+  const stack: Frame[] = [];
+  let line = 1;
+  const isTarget = (f: Frame | undefined) => f !== undefined && f.arr && f.path.join('\u0001') === target;
+  const childPath = (f: Frame | undefined): string[] => (f ? [...f.path, f.arr ? '[]' : (f.key ?? '')] : []);
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (ch === '\n') line++;
-    if (inString) {
-      if (escaped) { escaped = false; str += ch; } else if (ch === '\\') escaped = true;
-      else if (ch === '"') { inString = false; if (depth === 1) lastKey = str; } else str += ch;
+    if (ch === '\n') { line++; continue; }
+    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === ':') continue;
+    const top = stack[stack.length - 1];
+    if (ch === ',') { if (top && !top.arr) top.wantKey = true; continue; }
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') { if (text[j] === '\\') j++; j++; }
+      if (top && !top.arr && top.wantKey) {
+        try { top.key = JSON.parse(text.slice(i, j + 1)) as string; } catch { top.key = text.slice(i + 1, j); }
+        top.wantKey = false;
+      } else if (isTarget(top)) out.push(line);
+      i = j;
       continue;
     }
-    if (/\s/.test(ch)) continue;
-    if (depth === target && expectElement && ch !== ']') { starts.push(line); expectElement = false; }
-    if (ch === '"') { inString = true; str = ''; }
-    else if (ch === '[' || ch === '{') {
-      depth++;
-      if (ch === '[' && target < 0 && depth === 2 && lastKey === 'items') target = 2;
-      if (ch === '[' && depth === target && starts.length === 0) expectElement = true;
-    } else if (ch === ']' || ch === '}') {
-      if (depth === target && ch === ']') target = 0; // the records array is closed
-      depth--;
-    } else if (ch === ',' && depth === target) expectElement = true;
+    if (ch === '{' || ch === '[') {
+      if (isTarget(top)) out.push(line);
+      stack.push({ arr: ch === '[', key: null, wantKey: ch === '{', path: childPath(top) });
+      continue;
+    }
+    if (ch === '}' || ch === ']') { stack.pop(); continue; }
+    // a number, true, false or null: skip to its end
+    if (isTarget(top)) out.push(line);
+    while (i + 1 < text.length && !/[\s,\]}]/.test(text[i + 1]!)) i++;
   }
-  return starts;
+  return out;
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { Repositories } from '../db/index.ts';
-import type { Criterion, Dataset, Item, PromptVersion, Run, Scale, Split, SplitFilter } from '../../shared/types.ts';
+import type { Criterion, Dataset, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
 import { validateTemplate, buildMessages } from '../../shared/template.ts';
 import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
 import { alignmentOutcomes, type Outcome } from '../../shared/metrics/outcomes.ts';
@@ -246,6 +246,7 @@ export class Workspace {
    * (default: the criterion's own).
    */
   estimate(criterion: Criterion, versionNumber: number, onDataset?: string, opts: { iterations?: number; seed?: number } = {}) {
+    if (criterion.scale === 'pairwise') throw new ValidationError('criterion', 'a corrected pass rate applies to binary and ordinal criteria');
     const version = this.version(criterion, versionNumber);
     const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
     const runs = this.repos.runs.list(criterion.id).filter((r) => r.versionId === version.id && r.done > 0 && !r.variant.swap && r.variant.permuteSeed === undefined);
@@ -265,13 +266,8 @@ export class Workspace {
     if (!unlabelled.size) {
       throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`);
     }
-    if (criterion.scale === 'pairwise') throw new ValidationError('criterion', 'a corrected pass rate applies to binary and ordinal criteria');
     const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
     return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };
-  }
-
-  itemsOfSplit(datasetId: number, split: Split | undefined) {
-    return this.repos.items.all(datasetId).filter((i) => !split || i.split === split);
   }
 }
 

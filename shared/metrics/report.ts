@@ -2,7 +2,7 @@ import type { Criterion, SplitFilter } from '../types.ts';
 import { addPair, binaryAgreementFromCounts, categoricalAgreement, ordinalAgreement, selfAgreement, type BinaryCounts, type BinaryMetrics, type CategoricalMetrics, type Interval, type KappaResult } from '../stats/index.ts';
 import { isPass, verdictOptions } from '../verdicts.ts';
 import { verbosityBias, type VerbosityBucket } from './bias.ts';
-import { alignmentOutcomes, type Exclusion, type Outcome, type OutcomeInput } from './outcomes.ts';
+import { type Exclusion, type Outcome, type OutcomeInput } from './outcomes.ts';
 
 export const SMALL_SLICE = 10;
 
@@ -82,10 +82,6 @@ function categoricalPairs(outcomes: Outcome[], labels: string[]): Array<[number,
   const pairs: Array<[number, number]> = [];
   for (const o of outcomes) if (!o.excluded) pairs.push([index.get(o.expert!)!, index.get(o.judge!)!]);
   return pairs;
-}
-
-export function alignmentReport(input: OutcomeInput): AlignmentReport {
-  return reportFromOutcomes(alignmentOutcomes(input), input.criterion, input.split);
 }
 
 export interface ReportOptions {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isObject, type SourceRecord } from '../records.ts';
+export { jsonArrayElementLines } from '../records.ts';
 import type { ImportSource } from '../imports.ts';
 
 /** The foreign formats Concur converts into its own items, labels and imported runs. */
@@ -76,44 +77,3 @@ export function normaliseHeader(h: string): string {
   return h.trim().toLowerCase().replace(/[\s\-./]+/g, '_').replace(/^_+|_+$/g, '');
 }
 
-/**
- * Line numbers (1-based) where each element of the array at `path` starts in a JSON text,
- * e.g. path ["results", "results"] for promptfoo's `{"results": {"results": [...]}}`.
- * A small scanner, so a converter can point errors at the row's line in the original file.
- */
-export function jsonArrayElementLines(text: string, path: string[]): number[] {
-  interface Frame { arr: boolean; key: string | null; wantKey: boolean; path: string[] }
-  const target = path.join('\u0001');
-  const out: number[] = [];
-  const stack: Frame[] = [];
-  let line = 1;
-  const isTarget = (f: Frame | undefined) => f !== undefined && f.arr && f.path.join('\u0001') === target;
-  const childPath = (f: Frame | undefined): string[] => (f ? [...f.path, f.arr ? '[]' : (f.key ?? '')] : []);
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\n') { line++; continue; }
-    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === ':') continue;
-    const top = stack[stack.length - 1];
-    if (ch === ',') { if (top && !top.arr) top.wantKey = true; continue; }
-    if (ch === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') { if (text[j] === '\\') j++; j++; }
-      if (top && !top.arr && top.wantKey) {
-        try { top.key = JSON.parse(text.slice(i, j + 1)) as string; } catch { top.key = text.slice(i + 1, j); }
-        top.wantKey = false;
-      } else if (isTarget(top)) out.push(line);
-      i = j;
-      continue;
-    }
-    if (ch === '{' || ch === '[') {
-      if (isTarget(top)) out.push(line);
-      stack.push({ arr: ch === '[', key: null, wantKey: ch === '{', path: childPath(top) });
-      continue;
-    }
-    if (ch === '}' || ch === ']') { stack.pop(); continue; }
-    // a number, true, false or null: skip to its end
-    if (isTarget(top)) out.push(line);
-    while (i + 1 < text.length && !/[\s,\]}]/.test(text[i + 1]!)) i++;
-  }
-  return out;
-}
