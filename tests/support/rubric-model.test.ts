@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { buildMessages, type Example } from '../../shared/template.ts';
+import { buildMessages, validateTemplate, type Example } from '../../shared/template.ts';
 import { verdictSchema } from '../../server/judge/parse.ts';
 import type { Criterion, Item, PromptVersion, Run } from '../../shared/types.ts';
 import type { ChatRequest } from './openai-server.ts';
@@ -245,6 +245,31 @@ describe('rubric stand-in: failure-mode grouping', () => {
     ]);
     expect(r.modes[1]!.definition).toBe('Items the expert tagged "Refund promise".');
     expect(groupFailureModes('## Critiques\n')).toEqual({ modes: [] });
+  });
+});
+
+describe('seeded rule dataset', () => {
+  it('is deterministic, with stable ids, dimensions and a valid naive template', () => {
+    const a = ruleDataset(), b = ruleDataset();
+    expect(a.itemsJsonl).toBe(b.itemsJsonl);
+    expect(a.labelsJsonl).toBe(b.labelsJsonl);
+    expect(a.items).toHaveLength(120);
+    expect(new Set(a.items.map((i) => i.id)).size).toBe(120);
+    expect(new Set(a.items.map((i) => i.input)).size).toBe(120);
+    const other = ruleDataset({ seed: 13 });
+    expect(other.items.map((i) => i.id)).toEqual(a.items.map((i) => i.id));
+    expect(other.itemsJsonl).not.toBe(a.itemsJsonl);
+    expect(Object.keys(a.items[0]!.dimensions)).toEqual(['feature', 'scenario', 'persona']);
+    expect(validateTemplate(a.naiveTemplate, 'binary')).toEqual([]);
+    expect(parseRules(a.naiveTemplate).rules).toEqual([]);
+  });
+
+  it('quotes, in every critique that decides a label, a phrase the output contains', () => {
+    for (const it of ruleDataset().items.filter((i) => i.kind !== 'clean')) {
+      const phrases = quotedPhrases(it.critique);
+      expect(phrases.length, it.id).toBeGreaterThan(0);
+      expect(phrases.some((p) => it.output.toLowerCase().includes(p.toLowerCase())), `${it.id}: ${it.critique}`).toBe(true);
+    }
   });
 });
 
