@@ -18,7 +18,9 @@ export const synthetic = {
   split: (i: number) => (i % 10 < 2 ? 'train' : i % 10 < 7 ? 'dev' : 'test'),
   expertPass: (i: number) => (i * 2654435761) % 1000 < 700,
   ambiguous: (i: number) => i % 997 === 0,
+  /** judge pass of run 1 on item i (null = error) */
   run1: (i: number): boolean | null => (i % 1009 === 0 ? null : ((i * 40503 + 7) % 1000 < 880) === synthetic.expertPass(i)),
+  /** judge pass of run 2 on item i (null = error) */
   run2: (i: number): boolean | null => (i % 1013 === 0 ? null : ((i * 69069 + 3) % 1000 < 920) === synthetic.expertPass(i)),
   fewShotOfRun1: [1, 2, 3] as const,
 };
