@@ -97,7 +97,8 @@ function table(rows: Array<Record<string, unknown>>): string {
   if (!rows.length) return '(none)';
   const cols = Object.keys(rows[0]!);
   const cells = rows.map((r) => cols.map((c) => String(r[c] ?? '')));
-  const width = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  // reduce, not Math.max(...cells): a list of 1M rows must not overflow the call stack
+  const width = cols.map((c, i) => cells.reduce((w, r) => Math.max(w, r[i]!.length), c.length));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
   return [line(cols), ...cells.map(line)].join('\n');
 }

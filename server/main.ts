@@ -14,14 +14,17 @@ export const isLoopback = (host: string) => host === 'localhost' || host === '::
 function newestMtime(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
+  // a loop, not Math.max(...list): a directory of many files must not overflow the call stack
+  let newest = st.mtimeMs;
+  for (const f of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, f)));
+  return newest;
 }
 
 /** Builds the web app when dist/web is missing or older than its sources (so `npm start` just works). */
 export async function ensureWebBuild(log: (s: string) => void = console.error): Promise<void> {
   const sources = [join(ROOT, 'web'), join(ROOT, 'shared'), join(ROOT, 'vite.config.ts')].filter(existsSync);
   const index = join(WEB_OUT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
+  if (existsSync(index) && statSync(index).mtimeMs >= sources.reduce((m, p) => Math.max(m, newestMtime(p)), -Infinity)) return;
   log('building the web app (vite)…');
   const { build } = await import('vite');
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });

@@ -8,6 +8,7 @@ import { runsRepository } from './runs.ts';
 import { rootCausesRepository } from './rootCauses.ts';
 import { pricesRepository } from './prices.ts';
 import { cacheRepository } from './cache.ts';
+import { alignmentRepository } from './alignment.ts';
 
 export type { DB } from './open.ts';
 export { LabelConflictError } from './labels.ts';
@@ -25,6 +26,7 @@ export function createRepositories(db: DB) {
     rootCauses: rootCausesRepository(db),
     prices: pricesRepository(db),
     cache: cacheRepository(db),
+    alignment: alignmentRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -171,4 +171,33 @@ export const migrations: string[] = [
   );
   CREATE INDEX run_batches_run ON run_batches(run_id, status);
   `,
+  // 3: each annotator's current label per item, kept current by triggers on the append-only labels
+  //    table, so a report reads one row per item by primary key instead of grouping the whole history
+  `
+  CREATE TABLE current_labels (
+    criterion_id INTEGER NOT NULL,
+    annotator TEXT NOT NULL,
+    item_id INTEGER NOT NULL,
+    label_id INTEGER NOT NULL,
+    verdict TEXT,
+    ambiguous INTEGER NOT NULL,
+    PRIMARY KEY (criterion_id, annotator, item_id)
+  ) WITHOUT ROWID;
+  INSERT INTO current_labels (criterion_id, annotator, item_id, label_id, verdict, ambiguous)
+    SELECT l.criterion_id, l.annotator, l.item_id, l.id, l.verdict, l.ambiguous FROM labels l
+    JOIN (SELECT max(id) AS id FROM labels GROUP BY criterion_id, item_id, annotator) m ON m.id = l.id;
+  CREATE TRIGGER labels_current_insert AFTER INSERT ON labels BEGIN
+    INSERT INTO current_labels (criterion_id, annotator, item_id, label_id, verdict, ambiguous)
+      VALUES (NEW.criterion_id, NEW.annotator, NEW.item_id, NEW.id, NEW.verdict, NEW.ambiguous)
+      ON CONFLICT (criterion_id, annotator, item_id) DO UPDATE SET label_id = excluded.label_id, verdict = excluded.verdict, ambiguous = excluded.ambiguous
+      WHERE excluded.label_id > current_labels.label_id;
+  END;
+  -- labels are only deleted with their item or criterion (ON DELETE CASCADE); keep the table exact anyway
+  CREATE TRIGGER labels_current_delete AFTER DELETE ON labels BEGIN
+    DELETE FROM current_labels WHERE criterion_id = OLD.criterion_id AND annotator = OLD.annotator AND item_id = OLD.item_id AND label_id = OLD.id;
+    INSERT OR IGNORE INTO current_labels (criterion_id, annotator, item_id, label_id, verdict, ambiguous)
+      SELECT criterion_id, annotator, item_id, id, verdict, ambiguous FROM labels
+      WHERE criterion_id = OLD.criterion_id AND annotator = OLD.annotator AND item_id = OLD.item_id ORDER BY id DESC LIMIT 1;
+  END;
+  `,
 ];

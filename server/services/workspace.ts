@@ -2,8 +2,8 @@ import type { Repositories } from '../db/index.ts';
 import type { Criterion, Dataset, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
 import { validateTemplate, buildMessages } from '../../shared/template.ts';
 import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
-import { alignmentOutcomes, type Outcome } from '../../shared/metrics/outcomes.ts';
-import { reportFromOutcomes, type AlignmentReport } from '../../shared/metrics/report.ts';
+import { alignmentOutcomes, exclusionOf, type Outcome } from '../../shared/metrics/outcomes.ts';
+import { BinaryReportBuilder, reportFromOutcomes, type AlignmentReport } from '../../shared/metrics/report.ts';
 import type { AnnotatorAgreement } from '../../shared/metrics/annotators.ts';
 import type { Interval } from '../../shared/stats/index.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -11,8 +11,8 @@ import { importItems, importLabels, importRun, type FieldMap, type ImportSource 
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { LabelConflictError } from '../db/index.ts';
 import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
-import { compareOutcomes } from '../../shared/metrics/compare.ts';
-import { verdictStability } from '../../shared/metrics/bias.ts';
+import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/compare.ts';
+import { verdictStability, verdictStabilityFromCounts } from '../../shared/metrics/bias.ts';
 import { correctedPassRate } from '../../shared/stats/index.ts';
 import { verdictOptions, isPass } from '../../shared/verdicts.ts';
 
@@ -189,12 +189,72 @@ export class Workspace {
     });
   }
 
+  /**
+   * Whether a run's report can be counted straight from the database (one pass, no per-item
+   * objects): binary scale, one sample per item, and an annotator with stored labels.
+   */
+  private streamable(criterion: Criterion, run: Run, annotator: string): boolean {
+    return criterion.scale === 'binary' && annotator !== MAJORITY && this.repos.alignment.samplesRecorded(run.id) <= 1;
+  }
+
+  /** The binary report of a one-sample run, counted from one streamed pass over its items. */
+  private streamedReport(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, full: boolean): AlignmentReport {
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const fewShot = new Set(version?.examples ?? []);
+    const builder = new BinaryReportBuilder(split, { slices: full, verbosity: full });
+    const dims = new Map<string, Record<string, string>>();
+    const label = { verdict: null as string | null, ambiguous: false };
+    if (full || annotator === criterion.principalAnnotator) {
+      for (const [itemId, itemSplit, dimensions, length, expert, ambiguous, labelled, judge, judged] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, lean: !full })) {
+        let d = dims.get(dimensions);
+        if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
+        label.verdict = expert; label.ambiguous = ambiguous === 1;
+        builder.add(itemSplit, d, expert, judge, exclusionOf(fewShot.has(itemId), labelled ? label : undefined, judged === 1, judge), length);
+      }
+    } else {
+      // another annotator: only the items they labelled can be compared (n, agreement, kappa)
+      const none: Record<string, string> = {};
+      for (const [itemId, expert, ambiguous, judge, judged] of this.repos.alignment.labelledRows({ runId: run.id, criterionId: criterion.id, annotator, split })) {
+        label.verdict = expert; label.ambiguous = ambiguous === 1;
+        builder.add('dev', none, expert, judge, exclusionOf(fewShot.has(itemId), label, judged === 1, judge), 0);
+      }
+    }
+    return builder.report();
+  }
+
   report(criterion: Criterion, q: ReportQuery = {}): ReportResult {
     const run = this.resolveRun(criterion, q);
-    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
     const split = q.split ?? run.split;
-    const allLabels = this.repos.labels.allCurrent(criterion.id);
     const annotator = q.annotator ?? criterion.principalAnnotator;
+    if (this.streamable(criterion, run, annotator)) return this.streamedReportResult(criterion, run, split, annotator);
+    return this.reportFromItems(criterion, run, split, annotator);
+  }
+
+  /** {@link report} for one-sample binary runs: the same figures, with outcomes built only if asked for. */
+  private streamedReportResult(criterion: Criterion, run: Run, split: SplitFilter, annotator: string): ReportResult {
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const report = this.streamedReport(criterion, run, split, annotator, true);
+    this.addRerunConsistency(criterion, run, split, annotator, null, report);
+    const humans = annotatorAgreement(this.repos.alignment.humanLabels({ criterionId: criterion.id, runId: run.id, split, principal: criterion.principalAnnotator }), verdictOptions(criterion));
+    const judge = [...humans.annotators, ...(humans.annotators.length >= 3 ? [MAJORITY] : [])].map((a) => {
+      const r = a === annotator ? report
+        : a === MAJORITY ? reportFromOutcomes(this.outcomes(criterion, run, split, a), criterion, split, { slices: false })
+          : this.streamedReport(criterion, run, split, a, false);
+      return { annotator: a, n: r.n, agreement: r.agreement, kappa: r.kappa };
+    });
+    let outcomes: Outcome[] | undefined;
+    const self = this;
+    return {
+      report: { ...report, annotators: { ...humans, judge } },
+      run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator,
+      // the per-item outcomes (disagreement lists) are read only by callers that ask for them
+      get outcomes() { return (outcomes ??= self.outcomes(criterion, run, split, annotator)); },
+    };
+  }
+
+  private reportFromItems(criterion: Criterion, run: Run, split: SplitFilter, annotator: string): ReportResult {
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const allLabels = this.repos.labels.allCurrent(criterion.id);
     const outcomes = this.outcomes(criterion, run, split, annotator);
     // outcomes carry the run's full items (Item ⊇ OutcomeItem), so output lengths need no extra reads
     const lengths = new Map(outcomes.map((o) => [o.item.id, (o.item as Item).output.length]));
@@ -219,15 +279,19 @@ export class Workspace {
   }
 
   /** Few-shot order and A/B position reruns of the same version on the same items. */
-  private addRerunConsistency(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, outcomes: Outcome[], report: AlignmentReport) {
+  private addRerunConsistency(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, outcomes: Outcome[] | null, report: AlignmentReport) {
     if (run.versionId === null || run.variant.permuteSeed !== undefined || run.variant.swap) return;
+    // both runs one-sample: counted by one SQL join; otherwise from the outcomes (read once, if not given)
+    const stability = (other: Run) => (outcomes === null && this.repos.alignment.samplesRecorded(other.id) <= 1
+      ? (({ n, same }) => verdictStabilityFromCounts(n, same))(this.repos.alignment.stability(run.id, other.id, split))
+      : verdictStability((outcomes ??= this.outcomes(criterion, run, split, annotator)), this.outcomes(criterion, other, split, annotator)));
     for (const other of this.repos.runs.list(criterion.id)) {
       if (other.id === run.id || other.versionId !== run.versionId || other.done === 0) continue;
       if (other.variant.permuteSeed !== undefined) {
-        const s = verdictStability(outcomes, this.outcomes(criterion, other, split, annotator));
+        const s = stability(other);
         report.consistency.orderSensitivity.push({ runId: other.id, name: other.name, n: s.n, flipRate: s.n ? 1 - s.same / s.n : null });
       } else if (other.variant.swap) {
-        const s = verdictStability(outcomes, this.outcomes(criterion, other, split, annotator));
+        const s = stability(other);
         report.consistency.positionConsistency.push({ runId: other.id, name: other.name, n: s.n, rate: s.rate });
       }
     }
@@ -237,6 +301,20 @@ export class Workspace {
   compare(criterion: Criterion, runA: number, runB: number, split?: SplitFilter) {
     const a = this.resolveRun(criterion, { runId: runA }), b = this.resolveRun(criterion, { runId: runB });
     const s = split ?? (a.split === b.split ? a.split : 'all');
+    if (this.repos.alignment.samplesRecorded(a.id) <= 1 && this.repos.alignment.samplesRecorded(b.id) <= 1) {
+      // one-sample runs: one streamed pass over A's items with both judgments (no per-item objects)
+      const vA = a.versionId !== null ? this.repos.versions.get(a.versionId)! : null, vB = b.versionId !== null ? this.repos.versions.get(b.versionId)! : null;
+      const fewA = new Set(vA?.examples ?? []), fewB = new Set(vB?.examples ?? []);
+      const cmp = new RunComparisonBuilder();
+      const label = { verdict: null as string | null, ambiguous: false };
+      for (const [itemId, externalId, expert, ambiguous, labelled, judgeA, judgedA, inB, judgeB, judgedB] of this.repos.alignment.compareRows({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s })) {
+        label.verdict = expert; label.ambiguous = ambiguous === 1;
+        const l = labelled ? label : undefined;
+        if (exclusionOf(fewA.has(itemId), l, judgedA === 1, judgeA) || !inB || exclusionOf(fewB.has(itemId), l, judgedB === 1, judgeB)) continue;
+        cmp.add(externalId, expert === judgeA, expert === judgeB);
+      }
+      return { a: a.id, b: b.id, split: s, ...cmp.result() };
+    }
     return { a: a.id, b: b.id, split: s, ...compareOutcomes(this.outcomes(criterion, a, s, criterion.principalAnnotator), this.outcomes(criterion, b, s, criterion.principalAnnotator)) };
   }
 

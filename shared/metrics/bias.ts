@@ -12,16 +12,33 @@ export interface VerbosityBucket { quartile: number; minChars: number; maxChars:
  */
 export function verbosityBias(outcomes: Outcome[], c: Pick<Criterion, 'scale' | 'levels' | 'passAt'>, lengthOf: (itemId: number) => number): VerbosityBucket[] {
   if (c.scale === 'pairwise') return [];
-  const rows = outcomes.filter((o) => !o.excluded).map((o) => ({ len: lengthOf(o.item.id), e: isPass(o.expert!, c)!, j: isPass(o.judge!, c)! }))
-    .sort((x, y) => x.len - y.len);
-  if (rows.length < 4) return [];
+  const compared = outcomes.filter((o) => !o.excluded);
+  const lengths = new Float64Array(compared.length), expertPass = new Uint8Array(compared.length), judgePass = new Uint8Array(compared.length);
+  compared.forEach((o, i) => { lengths[i] = lengthOf(o.item.id); expertPass[i] = isPass(o.expert!, c)! ? 1 : 0; judgePass[i] = isPass(o.judge!, c)! ? 1 : 0; });
+  return verbosityQuartiles(lengths, expertPass, judgePass);
+}
+
+/**
+ * {@link verbosityBias} from parallel arrays over the compared items (in item order): output
+ * length, expert pass (0/1), judge pass (0/1). Items are ranked by length, ties in their given
+ * order, and cut into quartiles at ⌊q·n/4⌋. O(n log n) time, O(n) typed memory (no per-item objects).
+ */
+export function verbosityQuartiles(lengths: ArrayLike<number>, expertPass: ArrayLike<number>, judgePass: ArrayLike<number>): VerbosityBucket[] {
+  const n = lengths.length;
+  if (n < 4) return [];
+  // stable rank by (length, position): one numeric key per item, sorted natively
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) order[i] = lengths[i]! * n + i;
+  order.sort();
   const out: VerbosityBucket[] = [];
   for (let q = 0; q < 4; q++) {
-    const part = rows.slice(Math.floor((q * rows.length) / 4), Math.floor(((q + 1) * rows.length) / 4));
-    const e = part.filter((r) => r.e).length, j = part.filter((r) => r.j).length;
-    const expertPassRate = wilsonInterval(e, part.length), judgePassRate = wilsonInterval(j, part.length);
+    const from = Math.floor((q * n) / 4), to = Math.floor(((q + 1) * n) / 4);
+    let e = 0, j = 0;
+    for (let k = from; k < to; k++) { const i = order[k]! % n; e += expertPass[i]!; j += judgePass[i]!; }
+    const size = to - from;
+    const expertPassRate = wilsonInterval(e, size), judgePassRate = wilsonInterval(j, size);
     out.push({
-      quartile: q + 1, minChars: part[0]!.len, maxChars: part[part.length - 1]!.len, n: part.length, expertPassRate, judgePassRate,
+      quartile: q + 1, minChars: lengths[order[from]! % n]!, maxChars: lengths[order[to - 1]! % n]!, n: size, expertPassRate, judgePassRate,
       gap: judgePassRate.value !== null && expertPassRate.value !== null ? judgePassRate.value - expertPassRate.value : null,
     });
   }
@@ -43,5 +60,10 @@ export function verdictStability(a: Outcome[], b: Outcome[]): VerdictStability {
     n++;
     if (inB.get(o.item.id) === o.judge) same++;
   }
+  return verdictStabilityFromCounts(n, same);
+}
+
+/** {@link verdictStability} from counts made elsewhere (e.g. by one SQL join of the two runs). */
+export function verdictStabilityFromCounts(n: number, same: number): VerdictStability {
   return { n, same, rate: wilsonInterval(same, n) };
 }

@@ -21,18 +21,35 @@ export interface RunComparison {
  */
 export function compareOutcomes(a: Outcome[], b: Outcome[]): RunComparison {
   const inB = new Map(b.filter((o) => !o.excluded).map((o) => [o.item.id, o]));
-  const fixed: string[] = [], regressed: string[] = [];
-  let n = 0, correctA = 0, correctB = 0;
+  const cmp = new RunComparisonBuilder();
   for (const oa of a) {
     if (oa.excluded) continue;
     const ob = inB.get(oa.item.id);
     if (!ob) continue;
-    n++;
-    const ra = oa.expert === oa.judge, rb = ob.expert === ob.judge;
-    if (ra) correctA++;
-    if (rb) correctB++;
-    if (ra && !rb) regressed.push(oa.item.externalId);
-    if (!ra && rb) fixed.push(oa.item.externalId);
+    cmp.add(oa.item.externalId, oa.expert === oa.judge, ob.expert === ob.judge);
   }
-  return { n, fixed, regressed, correctA, correctB, mcnemar: { b: regressed.length, c: fixed.length, p: mcnemarExact(regressed.length, fixed.length) } };
+  return cmp.result();
+}
+
+/** {@link compareOutcomes} item by item: feed each item compared in both runs (in item order). */
+export class RunComparisonBuilder {
+  private n = 0;
+  private correctA = 0;
+  private correctB = 0;
+  private readonly fixed: string[] = [];
+  private readonly regressed: string[] = [];
+
+  /** One item compared in both runs: whether run A and run B agree with the expert. */
+  add(externalId: string, rightA: boolean, rightB: boolean): void {
+    this.n++;
+    if (rightA) this.correctA++;
+    if (rightB) this.correctB++;
+    if (rightA && !rightB) this.regressed.push(externalId);
+    if (!rightA && rightB) this.fixed.push(externalId);
+  }
+
+  result(): RunComparison {
+    const { n, fixed, regressed, correctA, correctB } = this;
+    return { n, fixed, regressed, correctA, correctB, mcnemar: { b: regressed.length, c: fixed.length, p: mcnemarExact(regressed.length, fixed.length) } };
+  }
 }

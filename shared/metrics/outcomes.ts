@@ -62,15 +62,24 @@ export function alignmentOutcomes(input: OutcomeInput): Outcome[] {
       judge = verdicts.length ? selfAgreement([verdicts]).majority[0] ?? null : null;
     }
     const label = input.labels.get(item.id);
-    let excluded: Exclusion | null = null;
-    if (input.fewShot.has(item.id)) excluded = 'fewShot';
-    else if (!label || (label.verdict === null && !label.ambiguous)) excluded = 'unlabelled';
-    else if (label.ambiguous) excluded = 'ambiguous';
-    else if (js === undefined) excluded = 'notJudged';
-    else if (judge === null) excluded = 'errors';
+    const excluded = exclusionOf(input.fewShot.has(item.id), label, js !== undefined, judge);
     out.push({ item, expert: label?.verdict ?? null, judge, excluded, samples });
   }
   return out;
+}
+
+/**
+ * The population rule for one item, in order: a few-shot example of the measured version, no
+ * usable label, an ambiguous label, never judged, no parsed verdict (errors or a tied majority);
+ * null = compared. Used by {@link alignmentOutcomes} and by the aggregated report path.
+ */
+export function exclusionOf(fewShot: boolean, label: OutcomeLabel | undefined, judged: boolean, judge: string | null): Exclusion | null {
+  if (fewShot) return 'fewShot';
+  if (!label || (label.verdict === null && !label.ambiguous)) return 'unlabelled';
+  if (label.ambiguous) return 'ambiguous';
+  if (!judged) return 'notJudged';
+  if (judge === null) return 'errors';
+  return null;
 }
 
 // Shared read-only sample lists for the one-sample case (no allocation per item).

@@ -1,8 +1,9 @@
 import type { Criterion, SplitFilter } from '../types.ts';
 import { addPair, binaryAgreementFromCounts, categoricalAgreement, ordinalAgreement, selfAgreement, type BinaryCounts, type BinaryMetrics, type CategoricalMetrics, type Interval, type KappaResult } from '../stats/index.ts';
 import { isPass, verdictOptions } from '../verdicts.ts';
-import { verbosityBias, type VerbosityBucket } from './bias.ts';
+import { verbosityBias, verbosityQuartiles, type VerbosityBucket } from './bias.ts';
 import { type Exclusion, type Outcome, type OutcomeInput } from './outcomes.ts';
+import type { Split } from '../types.ts';
 
 export const SMALL_SLICE = 10;
 
@@ -117,7 +118,10 @@ function sampleConsistency(outcomes: Outcome[]): SampleConsistency | null {
   const multi = outcomes.filter((o) => o.samples.length > 1);
   if (!multi.length) return null;
   const s = selfAgreement(multi.map((o) => o.samples.filter((v): v is string => v !== null)));
-  return { samplesPerItem: Math.max(...multi.map((o) => o.samples.length)), items: s.items, selfAgreement: s.selfAgreement, flipRate: s.flipRate };
+  // a loop, not Math.max(...lengths): over ~125k items the spread overflows the call stack
+  let samplesPerItem = 0;
+  for (const o of multi) if (o.samples.length > samplesPerItem) samplesPerItem = o.samples.length;
+  return { samplesPerItem, items: s.items, selfAgreement: s.selfAgreement, flipRate: s.flipRate };
 }
 
 const rank = (dimension: string) => (dimension === 'split' ? 0 : 1);
@@ -137,6 +141,11 @@ export function slices(outcomes: Outcome[], c: OutcomeInput['criterion']): Slice
     countOutcome(countsFor('split', o.item.split), o, c);
     for (const d in o.item.dimensions) countOutcome(countsFor(d, o.item.dimensions[d]!), o, c);
   }
+  return slicesFromCounts(groups);
+}
+
+/** The slice reports from counts grouped by dimension → value (split first, then dimensions by name, values by name). */
+function slicesFromCounts(groups: Map<string, Map<string, BinaryCounts>>): SliceReport[] {
   const out: SliceReport[] = [];
   const dimensions = [...groups.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const dimension of dimensions) {
@@ -147,4 +156,84 @@ export function slices(outcomes: Outcome[], c: OutcomeInput['criterion']): Slice
     }
   }
   return out;
+}
+
+/**
+ * The binary report of a one-sample run built item by item without keeping the items: the same
+ * figures as {@link reportFromOutcomes} over the same outcomes (in item order), in O(distinct
+ * slices) objects plus three typed arrays for the verbosity quartiles. Callers that stream a
+ * million rows from the database feed it one item at a time; `dimensions` objects should be
+ * shared between items with the same dimensions (they are grouped by identity).
+ */
+export class BinaryReportBuilder {
+  private readonly counts = zero();
+  private readonly excluded: Excluded = { fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 0 };
+  private judged = 0;
+  private notJudged = 0;
+  private readonly groups = new Map<Record<string, string>, Record<Split, BinaryCounts | undefined>>();
+  private lengths = new Float64Array(1024);
+  private expertPass = new Uint8Array(1024);
+  private judgePass = new Uint8Array(1024);
+  private compared = 0;
+
+  constructor(private readonly split: SplitFilter, private readonly opts: { slices: boolean; verbosity: boolean }) {}
+
+  /** One item of the run in the split; `expert`/`judge` are 'pass' | 'fail' | null. */
+  add(split: Split, dimensions: Record<string, string>, expert: string | null, judge: string | null, excluded: Exclusion | null, outputLength: number): void {
+    if (excluded === 'notJudged') this.notJudged++; else this.judged++;
+    if (excluded) { if (excluded !== 'notJudged') this.excluded[excluded]++; }
+    else addPair(this.counts, expert === 'pass', judge === 'pass');
+    if (this.opts.slices) {
+      let bySplit = this.groups.get(dimensions);
+      if (!bySplit) this.groups.set(dimensions, (bySplit = { train: undefined, dev: undefined, test: undefined }));
+      const c = bySplit[split] ?? (bySplit[split] = zero());
+      if (!excluded) addPair(c, expert === 'pass', judge === 'pass');
+    }
+    if (this.opts.verbosity && !excluded) {
+      if (this.compared === this.lengths.length) this.grow();
+      this.lengths[this.compared] = outputLength;
+      this.expertPass[this.compared] = expert === 'pass' ? 1 : 0;
+      this.judgePass[this.compared] = judge === 'pass' ? 1 : 0;
+      this.compared++;
+    }
+  }
+
+  private grow(): void {
+    const size = this.lengths.length * 2;
+    const l = new Float64Array(size); l.set(this.lengths); this.lengths = l;
+    const e = new Uint8Array(size); e.set(this.expertPass); this.expertPass = e;
+    const j = new Uint8Array(size); j.set(this.judgePass); this.judgePass = j;
+  }
+
+  report(): AlignmentReport {
+    const verbosity = this.opts.verbosity
+      ? verbosityQuartiles(this.lengths.subarray(0, this.compared), this.expertPass.subarray(0, this.compared), this.judgePass.subarray(0, this.compared))
+      : [];
+    return {
+      ...binaryAgreementFromCounts(this.counts),
+      scale: 'binary', split: this.split, excluded: this.excluded, judged: this.judged, notJudged: this.notJudged,
+      slices: this.opts.slices ? this.slices() : [],
+      consistency: { samples: null, orderSensitivity: [], positionConsistency: [], verbosity },
+    };
+  }
+
+  private slices(): SliceReport[] {
+    const groups = new Map<string, Map<string, BinaryCounts>>();
+    const merge = (dimension: string, value: string, c: BinaryCounts) => {
+      let byValue = groups.get(dimension);
+      if (!byValue) groups.set(dimension, (byValue = new Map()));
+      const t = byValue.get(value);
+      if (!t) byValue.set(value, { ...c });
+      else { t.pp += c.pp; t.pf += c.pf; t.fp += c.fp; t.ff += c.ff; }
+    };
+    for (const [dimensions, bySplit] of this.groups) {
+      for (const split of ['train', 'dev', 'test'] as const) {
+        const c = bySplit[split];
+        if (!c) continue;
+        merge('split', split, c);
+        for (const d in dimensions) merge(d, dimensions[d]!, c);
+      }
+    }
+    return slicesFromCounts(groups);
+  }
 }

@@ -30,13 +30,15 @@ export function mcnemarExact(b: number, c: number): number {
   const smaller = Math.min(b, c);
   // log P(X = i) = log C(total, i) − total·log 2, built up term by term.
   const logHalfPower = -total * Math.LN2;
-  const logTerms: number[] = [];
+  const logTerms = new Float64Array(smaller + 1);
   let logChoose = 0;
+  let largest = -Infinity;
   for (let i = 0; i <= smaller; i++) {
-    logTerms.push(logChoose + logHalfPower);
+    logTerms[i] = logChoose + logHalfPower;
+    if (logTerms[i]! > largest) largest = logTerms[i]!;
     logChoose += Math.log(total - i) - Math.log(i + 1);
   }
-  const largest = Math.max(...logTerms);
+  // (a loop, not Math.max(...logTerms): once min(b, c) passes ~125k the spread overflows the stack)
   const logCdf = largest + Math.log(logTerms.reduce((sum, t) => sum + Math.exp(t - largest), 0));
   return Math.min(1, 2 * Math.exp(logCdf));
 }

@@ -21,6 +21,16 @@ describe('mcnemarExact', () => {
     expect(Math.abs(p - 8.54917092388378e-5) / 8.54917092388378e-5).toBeLessThan(1e-9);
   });
 
+  // Large inputs must not crash (the log terms were once spread into Math.max, overflowing the stack past ~125k).
+  // /usr/bin/python3 -c "from statsmodels.stats.contingency_tables import mcnemar; print([mcnemar([[0,b],[c,0]], exact=True).pvalue for b, c in [(150000,151500),(500000,499000)]])"
+  // -> [0.006333903293618137, 0.3175525996737472]
+  it.each([
+    [150_000, 151_500, 0.006333903293618137],
+    [500_000, 499_000, 0.3175525996737472],
+  ])('handles min(b, c) past 125k: b = %i, c = %i (1M discordant pairs)', (b, c, expected) => {
+    expect(Math.abs(mcnemarExact(b, c) - expected) / expected).toBeLessThan(1e-6);
+  });
+
   it('is symmetric in b and c', () => {
     expect(mcnemarExact(12, 4)).toBe(mcnemarExact(4, 12));
   });

@@ -1,0 +1,108 @@
+import type { DB } from './open.ts';
+import type { Split, SplitFilter } from '../../shared/types.ts';
+
+/**
+ * The reads behind reports, gates and comparisons of one-sample runs: one indexed pass over a
+ * run's items joining each item's current label (current_labels, kept by triggers) and its
+ * judgment, streamed row by row as arrays (no object per row), so a million judgments never
+ * become a million objects. The metrics are still defined in shared/ — this only counts.
+ */
+export type OutcomeRow = [itemId: number, split: Split, dimensions: string, outputLength: number, expert: string | null, ambiguous: number | null, labelled: number, judge: string | null, judged: number];
+export type LabelledRow = [itemId: number, expert: string | null, ambiguous: number, judge: string | null, judged: number];
+export type CompareRow = [itemId: number, externalId: string, expert: string | null, ambiguous: number | null, labelled: number, judgeA: string | null, judgedA: number, inB: number, judgeB: string | null, judgedB: number];
+export interface HumanLabel { itemId: number; annotator: string; verdict: string; ambiguous: boolean }
+
+export function alignmentRepository(db: DB) {
+  // String.length (UTF-16 code units), as the in-memory report measures output length; SQLite's length() counts code points.
+  db.function('concur_utf16_length', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.length : 0));
+  const inSplit = `(@split = 'all' OR i.split = @split)`;
+  const runRows = db.prepare(`
+    SELECT ri.item_id, i.split, i.dimensions, concur_utf16_length(i.output), cl.verdict, cl.ambiguous, cl.label_id IS NOT NULL, j.verdict, j.id IS NOT NULL
+    FROM run_items ri JOIN items i ON i.id = ri.item_id
+    LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
+    LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
+    WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw();
+  // the same without the item's text columns, for callers that need neither slices nor lengths
+  const runRowsLean = db.prepare(`
+    SELECT ri.item_id, i.split, '{}', 0, cl.verdict, cl.ambiguous, cl.label_id IS NOT NULL, j.verdict, j.id IS NOT NULL
+    FROM run_items ri JOIN items i ON i.id = ri.item_id
+    LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
+    LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
+    WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw();
+  const labelledRows = db.prepare(`
+    SELECT cl.item_id, cl.verdict, cl.ambiguous, j.verdict, j.id IS NOT NULL
+    FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
+    LEFT JOIN judgments j ON j.run_id = @runId AND j.item_id = cl.item_id AND j.sample = 0
+    WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${inSplit} ORDER BY cl.item_id`).raw();
+  const compareRows = db.prepare(`
+    SELECT ri.item_id, i.external_id, cl.verdict, cl.ambiguous, cl.label_id IS NOT NULL, ja.verdict, ja.id IS NOT NULL,
+      rb.item_id IS NOT NULL, jb.verdict, jb.id IS NOT NULL
+    FROM run_items ri JOIN items i ON i.id = ri.item_id
+    LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
+    LEFT JOIN judgments ja ON ja.run_id = ri.run_id AND ja.item_id = ri.item_id AND ja.sample = 0
+    LEFT JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id
+    LEFT JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ri.item_id AND jb.sample = 0
+    WHERE ri.run_id = @runA AND ${inSplit} ORDER BY ri.item_id`).raw();
+  const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`
+    SELECT count(*) AS n, coalesce(sum(ja.verdict = jb.verdict), 0) AS same
+    FROM judgments ja JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ja.item_id AND jb.sample = 0 JOIN items i ON i.id = ja.item_id
+    WHERE ja.run_id = @runA AND ja.sample = 0 AND ja.verdict IS NOT NULL AND jb.verdict IS NOT NULL AND ${inSplit}`);
+  const maxSample = db.prepare<[number], { k: number | null }>(`SELECT max(sample) AS k FROM judgments WHERE run_id = ?`);
+  const nextAnnotator = db.prepare<[number, string], { annotator: string }>(`SELECT annotator FROM current_labels WHERE criterion_id = ? AND annotator > ? ORDER BY annotator LIMIT 1`);
+  const usable = `cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND cl.annotator <> 'majority'`;
+  const labelsOfAnnotator = db.prepare<[{ criterionId: number; annotator: string; runId: number; split: SplitFilter }], { item_id: number; verdict: string }>(`
+    SELECT cl.item_id, cl.verdict FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
+    WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${usable} AND ${inSplit}`);
+  const anyLabelOf = db.prepare<[{ criterionId: number; annotator: string; runId: number; split: SplitFilter }], { item_id: number; verdict: string }>(`
+    SELECT cl.item_id, cl.verdict FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
+    WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${usable} AND ${inSplit} LIMIT 1`);
+  const labelOf = db.prepare<[number, string, number], { verdict: string | null; ambiguous: number }>(`
+    SELECT verdict, ambiguous FROM current_labels WHERE criterion_id = ? AND annotator = ? AND item_id = ?`);
+
+  return {
+    /** The highest sample index + 1 recorded for a run (0 when it has no judgments). */
+    samplesRecorded: (runId: number) => (maxSample.get(runId)?.k ?? -1) + 1,
+    /** One row per planned item of the run in the split, in item order: item, its current label by `annotator`, its sample-0 judgment. */
+    runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; lean?: boolean }) =>
+      (q.lean ? runRowsLean : runRows).iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split }) as IterableIterator<OutcomeRow>,
+    /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
+    labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
+      labelledRows.iterate(q) as IterableIterator<LabelledRow>,
+    /** Run A's planned items in the split with the principal label and both runs' sample-0 judgments. */
+    compareRows: (q: { runA: number; runB: number; criterionId: number; annotator: string; split: SplitFilter }) =>
+      compareRows.iterate(q) as IterableIterator<CompareRow>,
+    /** Items of the split both runs gave a parsed verdict, and how many of those verdicts are equal. */
+    stability: (runA: number, runB: number, split: SplitFilter) => stability.get({ runA, runB, split })!,
+    /** Every annotator with a current label on the criterion (a skip-scan of the primary key: one seek per annotator). */
+    annotators(criterionId: number): string[] {
+      const out: string[] = [];
+      for (let r = nextAnnotator.get(criterionId, ''); r; r = nextAnnotator.get(criterionId, r.annotator)) out.push(r.annotator);
+      return out;
+    },
+    /**
+     * The usable current labels (verdict, not ambiguous) on the run's items in the split that can
+     * take part in human–human agreement: every label of every annotator but `principal`, the
+     * principal's labels on those items, and one more principal label if any (so the principal is
+     * still listed). Labels on items only the principal labelled cannot pair with anyone, so the
+     * pairwise kappas and Fleiss' kappa come out as over all labels.
+     */
+    humanLabels(q: { criterionId: number; runId: number; split: SplitFilter; principal: string }): HumanLabel[] {
+      const out: HumanLabel[] = [];
+      const others = new Set<number>();
+      for (const annotator of this.annotators(q.criterionId)) {
+        if (annotator === q.principal || annotator === 'majority') continue;
+        for (const r of labelsOfAnnotator.iterate({ criterionId: q.criterionId, annotator, runId: q.runId, split: q.split })) {
+          out.push({ itemId: r.item_id, annotator, verdict: r.verdict, ambiguous: false });
+          others.add(r.item_id);
+        }
+      }
+      for (const itemId of others) {
+        const l = labelOf.get(q.criterionId, q.principal, itemId);
+        if (l && l.verdict !== null && !l.ambiguous) out.push({ itemId, annotator: q.principal, verdict: l.verdict, ambiguous: false });
+      }
+      const any = anyLabelOf.get({ criterionId: q.criterionId, annotator: q.principal, runId: q.runId, split: q.split });
+      if (any && !others.has(any.item_id)) out.push({ itemId: any.item_id, annotator: q.principal, verdict: any.verdict, ambiguous: false });
+      return out;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempWorkspace } from '../support/workspace.ts';
+import { buildSyntheticWorkspace, synthetic } from '../../server/db/synthetic.ts';
+import { reportFromOutcomes } from '../../shared/metrics/report.ts';
+import { compareOutcomes } from '../../shared/metrics/compare.ts';
+import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
+
+let t: ReturnType<typeof tempWorkspace>;
+afterEach(() => t?.cleanup());
+
+describe('the streamed report of one-sample binary runs', () => {
+  it('gives exactly the figures of the per-item path, also after labels change and across annotators', () => {
+    t = tempWorkspace();
+    const ws = t.ws;
+    buildSyntheticWorkspace(ws.repos.db, 5000);
+    const c = ws.criterion('big', 'correct');
+    // labels change after judging: flip some, mark one ambiguous, clear one; the current label must follow
+    for (const itemId of [10, 11, 12]) ws.repos.labels.append(c.id, { itemId, annotator: 'expert', verdict: synthetic.expertPass(itemId - 1) ? 'fail' : 'pass', critique: 'changed', ambiguous: false });
+    ws.repos.labels.append(c.id, { itemId: 20, annotator: 'expert', verdict: null, critique: '', ambiguous: true });
+    ws.repos.labels.append(c.id, { itemId: 50, annotator: 'expert', verdict: null, critique: '', ambiguous: false });
+    for (const split of ['all', 'dev', 'test'] as const) {
+      const streamed = ws.report(c, { runId: 1, split });
+      const outcomes = ws.outcomes(c, ws.run(1), split, 'expert');
+      const byItems = reportFromOutcomes(outcomes, c, split, { outputLength: (id) => ws.item(id).output.length });
+      const { annotators, ...rest } = streamed.report;
+      expect(rest).toEqual({ ...byItems, consistency: { ...byItems.consistency } });
+      expect(streamed.outcomes).toEqual(outcomes);
+      // human–human agreement and the judge against the second annotator, as over all current labels
+      const ids = new Set(outcomes.map((o) => o.item.id));
+      expect({ ...annotators, judge: undefined }).toEqual({ ...annotatorAgreement(ws.repos.labels.allCurrent(c.id), ['pass', 'fail'], ids), judge: undefined });
+      const second = reportFromOutcomes(ws.outcomes(c, ws.run(1), split, 'second'), c, split, { slices: false });
+      // ("second" labels every 50th item, all in train: listed on split all only)
+      expect(annotators.annotators).toEqual(split === 'all' ? ['expert', 'second'] : ['expert']);
+      if (split === 'all') expect(annotators.judge.find((j) => j.annotator === 'second')).toEqual({ annotator: 'second', n: second.n, agreement: second.agreement, kappa: second.kappa });
+      expect(ws.compare(c, 1, 2, split)).toEqual({ a: 1, b: 2, split, ...compareOutcomes(outcomes, ws.outcomes(c, ws.run(2), split, 'expert')) });
+    }
+    expect(ws.report(c, { runId: 1 }).report.excluded).toMatchObject({ fewShot: 3, ambiguous: 6 });
+  });
+});
