@@ -52,6 +52,14 @@ export function parseHost(value: string | undefined): AddressedHost | null {
   return { name, port };
 }
 
+/** Checks configured names (`NAME` or `NAME:PORT`); throws naming the bad one and where it came from. */
+export function parseAllowedHosts(names: readonly string[], from: string): string[] {
+  for (const name of names) {
+    if (!parseHost(name)) throw new Error(`${from}: "${name}" is not a host name (NAME or NAME:PORT, e.g. concur.example.com)`);
+  }
+  return [...names];
+}
+
 const defaultPort = (scheme: string) => (scheme === 'https' ? 443 : 80);
 
 /** Builds the allowed-host test for one server. */

@@ -9,14 +9,20 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { tempWorkspace } from '../support/workspace.ts';
-import { seed } from '../support/seed.ts';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runMain, seed } from '../support/seed.ts';
+import { serve } from '../../server/main.ts';
 import { buildTestApp, TEST_PORT } from '../support/app.ts';
 import type { AppOptions } from '../../server/app.ts';
 
 let t: ReturnType<typeof tempWorkspace> | undefined;
 let app: FastifyInstance | undefined;
 afterEach(async () => {
+  const served = app?.workspace;
   await app?.close();
+  // serve() opens its own workspace
+  if (served && served !== t?.ws) served.repos.db.close();
   app = undefined;
   t?.cleanup();
   t = undefined;
@@ -271,5 +277,57 @@ describe('access token', () => {
     expect(log).toMatch(/token=\[redacted\]/);
     expect(log).toMatch(/"url":"\/api\/health\?a=1&token=\[redacted\]"/);
     expect(log).not.toMatch(/tok-7d1f9e/);
+  });
+});
+
+/** A GET over a real socket with a chosen Host header (fetch() does not let a caller set Host). */
+function getWithHost(port: number, path: string, host: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { ...headers, host } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('serve: --allowed-host, CONCUR_ALLOWED_HOSTS and --trust-proxy', () => {
+  it('answers its loopback address and the configured names over a real socket, and 421 to others', async () => {
+    t = tempWorkspace();
+    const saved = process.env.CONCUR_ALLOWED_HOSTS;
+    process.env.CONCUR_ALLOWED_HOSTS = 'env-name.test, pinned.test:8080';
+    try {
+      app = await serve({ db: join(t.dir, 'served.sqlite'), port: 0, host: '127.0.0.1', samples: false, allowedHosts: ['flag-name.test'] });
+    } finally {
+      if (saved === undefined) delete process.env.CONCUR_ALLOWED_HOSTS; else process.env.CONCUR_ALLOWED_HOSTS = saved;
+    }
+    const { port } = app.server.address() as AddressInfo;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'flag-name.test', 'env-name.test:443', 'pinned.test:8080']) {
+      expect(await getWithHost(port, '/api/health', host), host).toBe(200);
+    }
+    for (const host of [`rebound.example:${port}`, 'pinned.test:8081', `127.0.0.1:${port + 1}`]) {
+      expect(await getWithHost(port, '/api/health', host), host).toBe(421);
+    }
+    // X-Forwarded-Host is not trusted without --trust-proxy
+    expect(await getWithHost(port, '/api/health', 'rebound.example', { 'x-forwarded-host': 'flag-name.test' })).toBe(421);
+  });
+
+  it('with --trust-proxy, X-Forwarded-Host decides', async () => {
+    t = tempWorkspace();
+    app = await serve({ db: join(t.dir, 'proxied.sqlite'), port: 0, host: '127.0.0.1', samples: false, allowedHosts: ['concur.example.com'], trustProxy: true });
+    const { port } = app.server.address() as AddressInfo;
+    expect(await getWithHost(port, '/api/health', `127.0.0.1:${port}`, { 'x-forwarded-host': 'concur.example.com' })).toBe(200);
+    expect(await getWithHost(port, '/api/health', `127.0.0.1:${port}`, { 'x-forwarded-host': 'evil.example' })).toBe(421);
+  });
+
+  it('a malformed --allowed-host or CONCUR_ALLOWED_HOSTS is a usage error naming it', async () => {
+    const flag = await runMain(['serve', '--allowed-host', 'bad/name', '--db', '/nonexistent/never.sqlite']);
+    expect(flag.error?.message).toMatch(/--allowed-host: "bad\/name" is not a host name/);
+    const saved = process.env.CONCUR_ALLOWED_HOSTS;
+    process.env.CONCUR_ALLOWED_HOSTS = 'ok.test,http://x.test';
+    try {
+      const env = await runMain(['serve', '--db', '/nonexistent/never.sqlite']);
+      expect(env.error?.message).toMatch(/CONCUR_ALLOWED_HOSTS: "http:\/\/x.test" is not a host name/);
+    } finally {
+      if (saved === undefined) delete process.env.CONCUR_ALLOWED_HOSTS; else process.env.CONCUR_ALLOWED_HOSTS = saved;
+    }
   });
 });
