@@ -258,6 +258,13 @@ describe('access token', () => {
     expect((await a.inject({ url: '/?token=wrong' })).statusCode).toBe(401);
   });
 
+  it('behind a trusted HTTPS proxy the cookie is Secure', async () => {
+    const { app: a } = await setup({ token: 'secret', allowedHosts: ['concur.example.com'], trustProxy: true });
+    const proxied = { 'x-forwarded-host': 'concur.example.com', 'x-forwarded-proto': 'https' };
+    expect(String((await a.inject({ url: '/?token=secret', headers: proxied })).headers['set-cookie'])).toMatch(/; Secure/);
+    expect(String((await a.inject({ url: '/?token=secret' })).headers['set-cookie'])).not.toMatch(/Secure/);
+  });
+
   it('an API call with ?token= is answered (and sets the cookie) without a redirect', async () => {
     const { app: a } = await setup({ token: 'secret' });
     const r = await a.inject({ url: '/api/health?token=secret' });
