@@ -1,9 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { timingSafeEqual } from 'node:crypto';
 import type { Workspace } from './services/workspace.ts';
 import { NotFoundError, ValidationError } from './services/errors.ts';
 import { InputError } from './services/records.ts';
@@ -17,6 +18,8 @@ import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfer.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { installOriginPolicy, schemeOf } from './http/origin-policy.ts';
+import { installTokenCheck, redactToken } from './http/access-token.ts';
 
 export interface AppOptions {
   workspace: Workspace;
@@ -24,7 +27,16 @@ export interface AppOptions {
   token?: string;
   /** built web app directory (default dist/web); absent in API-only tests */
   webRoot?: string;
-  logger?: boolean;
+  /** log requests (one JSON line each, `?token=` redacted); `{ stream }` sends the lines there */
+  logger?: boolean | { stream: { write(line: string): void } };
+  /** the port it is served on (default: the port it listens on); the allowed hosts carry it */
+  port?: number;
+  /** the address it listens on (default 127.0.0.1; '0.0.0.0'/'::' = this machine's every IP literal) */
+  host?: string;
+  /** names it is also served as (`--allowed-host`, CONCUR_ALLOWED_HOSTS): NAME (any port) or NAME:PORT */
+  allowedHosts?: readonly string[];
+  /** behind a reverse proxy: take the host and scheme from X-Forwarded-Host/-Proto */
+  trustProxy?: boolean;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -37,13 +49,43 @@ declare module 'fastify' {
 /** Builds the app (no listening): tests call this with production settings and use inject(). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    logger: opts.logger ? {
+      level: 'info',
+      ...(typeof opts.logger === 'object' ? { stream: opts.logger.stream } : {}),
+      serializers: {
+        req: (req: { method: string; url: string; host?: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), host: req.host, remoteAddress: req.ip }),
+      },
+    } : false,
     bodyLimit: BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('workspace', opts.workspace);
 
-  if (opts.token) installTokenCheck(app, opts.token);
+  // first of all: answer only requests addressed to a host this server is served as
+  installOriginPolicy(app, { bindHost: opts.host, port: opts.port, allowedHosts: opts.allowedHosts, trustProxy: opts.trustProxy });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // served over plain http on loopback; a TLS-terminating proxy sets its own HSTS
+    strictTransportSecurity: false,
+  });
+  await app.register(fastifyCookie);
+  if (opts.token) installTokenCheck(app, opts.token, { secureCookie: (req) => schemeOf(req, Boolean(opts.trustProxy)) === 'https' });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
@@ -81,27 +123,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (req.method === 'GET' && !req.url.startsWith('/api/')) return reply.sendFile('index.html');
       return reply.code(404).send({ error: 'not found' });
     });
+  } else {
+    // Fastify's default 404 handler logs the full URL (with any ?token=)
+    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found' }));
   }
   return app;
-}
-
-/** Off loopback every request needs the token: `Authorization: Bearer`, `?token=` (sets a cookie) or that cookie. */
-function installTokenCheck(app: FastifyInstance, token: string) {
-  const expected = Buffer.from(token);
-  const matches = (candidate: string | undefined) => {
-    if (!candidate) return false;
-    const b = Buffer.from(candidate);
-    return b.length === expected.length && timingSafeEqual(b, expected);
-  };
-  app.addHook('onRequest', async (req, reply) => {
-    const header = req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    const query = (req.query as Record<string, string> | undefined)?.token;
-    const cookie = /(?:^|;\s*)concur_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    if (matches(header) || matches(cookie ? decodeURIComponent(cookie) : undefined)) return;
-    if (matches(query)) {
-      reply.header('set-cookie', `concur_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
-      return;
-    }
-    return reply.code(401).send({ error: 'this Concur server requires its access token (CONCUR_TOKEN): send Authorization: Bearer <token> or open the page with ?token=<token>' });
-  });
 }

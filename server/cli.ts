@@ -23,6 +23,7 @@ const USAGE = `concur — align an LLM judge with a domain expert
 Usage: concur <command> [options]          (every command takes --db PATH; default $CONCUR_DB or data/concur.sqlite)
 
   serve [--port 5174] [--host 127.0.0.1] [--no-samples]   serve the workbench (and the API under /api)
+        [--allowed-host NAME ...] [--trust-proxy]          also answer as NAME (or CONCUR_ALLOWED_HOSTS=a,b); trust X-Forwarded-Host/-Proto
   init [--samples]                                          create the workspace (with the built-in samples)
   import FILE --dataset NAME [--format jsonl|csv|json] [--map field=column ...]
   import FILE --from promptfoo|sheet|chat --dataset NAME [--criterion C] [--annotator A] [--run-name N]
@@ -237,9 +238,16 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'serve': {
-      const { values } = args(after(1), { port: { type: 'string' }, host: { type: 'string' }, 'no-samples': { type: 'boolean' } });
-      const { serve } = await import('./main.ts');
-      await serve({ db: dbPath(values.db), port: num(values.port, 'port', true) ?? 5174, host: values.host ?? '127.0.0.1', samples: !values['no-samples'] });
+      const { values } = args(after(1), {
+        port: { type: 'string' }, host: { type: 'string' }, 'no-samples': { type: 'boolean' },
+        'allowed-host': { type: 'string', multiple: true }, 'trust-proxy': { type: 'boolean' },
+      });
+      const { serve, allowedHostsOf } = await import('./main.ts');
+      try { allowedHostsOf(values['allowed-host']); } catch (e) { throw new UsageError((e as Error).message); }
+      await serve({
+        db: dbPath(values.db), port: num(values.port, 'port', true) ?? 5174, host: values.host ?? '127.0.0.1', samples: !values['no-samples'],
+        allowedHosts: values['allowed-host'], trustProxy: Boolean(values['trust-proxy']),
+      });
       return -1; // keep running
     }
     case 'init': {

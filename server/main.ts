@@ -5,6 +5,7 @@ import { openWorkspace } from './db/index.ts';
 import { Workspace } from './services/workspace.ts';
 import { installSamples } from './services/samples.ts';
 import { buildApp } from './app.ts';
+import { parseAllowedHosts } from './http/origin-policy.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB_OUT = join(ROOT, 'dist', 'web');
@@ -30,7 +31,19 @@ export async function ensureWebBuild(log: (s: string) => void = console.error): 
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-export interface ServeOptions { db: string; port: number; host: string; samples: boolean; token?: string }
+export interface ServeOptions {
+  db: string; port: number; host: string; samples: boolean; token?: string;
+  /** names it is also served as (`--allowed-host`), added to CONCUR_ALLOWED_HOSTS (comma-separated) */
+  allowedHosts?: string[];
+  /** trust X-Forwarded-Host/-Proto (`--trust-proxy`, behind a reverse proxy only) */
+  trustProxy?: boolean;
+}
+
+/** The names from `--allowed-host` and CONCUR_ALLOWED_HOSTS, checked (a bad one throws naming its source). */
+export function allowedHostsOf(flags: readonly string[] = [], env = process.env): string[] {
+  const fromEnv = (env.CONCUR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return [...parseAllowedHosts(flags, '--allowed-host'), ...parseAllowedHosts(fromEnv, 'CONCUR_ALLOWED_HOSTS')];
+}
 
 /** Opens the workspace, resumes interrupted runs, and listens until SIGINT/SIGTERM. */
 export async function serve(o: ServeOptions) {
@@ -38,6 +51,7 @@ export async function serve(o: ServeOptions) {
   if (!isLoopback(o.host) && !token) {
     throw new Error(`refusing to listen on ${o.host} without an access token: set CONCUR_TOKEN (every request must then carry it), or use --host 127.0.0.1`);
   }
+  const allowedHosts = allowedHostsOf(o.allowedHosts);
   const fresh = !existsSync(o.db);
   const ws = new Workspace(openWorkspace(o.db));
   if (fresh && o.samples) {
@@ -45,7 +59,10 @@ export async function serve(o: ServeOptions) {
     if (installed.length) console.error(`new workspace ${o.db} with samples: ${installed.join(', ')}`);
   }
   await ensureWebBuild();
-  const app = await buildApp({ workspace: ws, token: isLoopback(o.host) ? undefined : token, logger: process.env.CONCUR_LOG === '1' });
+  const app = await buildApp({
+    workspace: ws, token: isLoopback(o.host) ? undefined : token, logger: process.env.CONCUR_LOG === '1',
+    host: o.host, port: o.port || undefined, allowedHosts, trustProxy: o.trustProxy,
+  });
   await app.listen({ port: o.port, host: o.host });
   console.error(`Concur is serving ${o.db} at http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`);
 

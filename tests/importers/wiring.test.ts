@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../server/cli.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/importers');
@@ -48,7 +48,7 @@ describe('concur import --from and concur export', () => {
 describe('POST /api/import/foreign', () => {
   it('imports a chat JSONL, and rejects a malformed one with line and field, importing nothing', async () => {
     t = tempWorkspace();
-    const app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+    const app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
     const ok = await app.inject({ method: 'POST', url: '/api/import/foreign', payload: { fileName: 'chat.jsonl', text: readFileSync(join(FIXTURES, 'chat.jsonl'), 'utf8'), dataset: 'chats' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().items.total).toBe(5);

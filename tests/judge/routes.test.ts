@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { judgeWorkspace } from './helpers.ts';
 import type { Run } from '../../shared/types.ts';
@@ -20,7 +20,7 @@ async function setup(items = 6) {
   fake = await startFakeOpenAI();
   const s = judgeWorkspace({ baseUrl: fake.url, items });
   cleanups.push(s.cleanup);
-  app = await buildApp({ workspace: s.ws });
+  app = await buildTestApp({ workspace: s.ws });
   return { ...s, app };
 }
 

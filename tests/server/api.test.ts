@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { tempWorkspace } from '../support/workspace.ts';
 import { TEMPLATE, jsonl, rowCounts, seed, until } from '../support/seed.ts';
 import { startFakeOpenAI, verdictFrom, type FakeOpenAI } from '../support/openai-server.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { isLoopback, serve } from '../../server/main.ts';
 
 let t: ReturnType<typeof tempWorkspace> | undefined;
@@ -24,7 +24,7 @@ afterEach(async () => {
 async function setup(token?: string) {
   t = tempWorkspace({ provider: { baseBackoffMs: 1, maxBackoffMs: 2 } });
   const s = seed(t.ws, [{ id: 'a', verdict: 'pass' }, { id: 'b', verdict: 'fail' }, { id: 'c', verdict: 'pass' }, { id: 'd' }]);
-  app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent', ...(token ? { token } : {}) });
+  app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent', ...(token ? { token } : {}) });
   return { ws: t.ws, app, ...s };
 }
 

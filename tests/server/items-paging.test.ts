@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 
 describe('GET /api/datasets/:id/items', () => {
@@ -9,7 +9,7 @@ describe('GET /api/datasets/:id/items', () => {
   beforeAll(async () => {
     t = tempWorkspace();
     t.ws.importItems('d', { name: 'items.jsonl', records: Array.from({ length: 120 }, (_, i) => ({ line: i + 1, fields: { id: `a${i}`, input: i % 3 ? 'hello' : 'Refund please', output: `out ${i}` } })) });
-    app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+    app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
   });
   afterAll(async () => { await app.close(); t.cleanup(); });
 

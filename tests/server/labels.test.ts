@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempWorkspace } from '../support/workspace.ts';
 import { jsonl, rowCounts, seed, source } from '../support/seed.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { LabelConflictError } from '../../server/db/index.ts';
 import { InputError } from '../../server/services/records.ts';
 import { ValidationError } from '../../server/services/errors.ts';
@@ -175,7 +175,7 @@ describe('labels: optimistic concurrency', () => {
 describe('POST /api/criteria/:id/labels', () => {
   async function app() {
     const s = setup();
-    return { ...s, app: await buildApp({ workspace: s.ws, webRoot: '/nonexistent' }) };
+    return { ...s, app: await buildTestApp({ workspace: s.ws, webRoot: '/nonexistent' }) };
   }
 
   it('saves a label (201) and answers 409 with the current label when expectedId is stale', async () => {

@@ -4,7 +4,7 @@ import { tempWorkspace } from '../support/workspace.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { TEMPLATE, rowCounts, seed } from '../support/seed.ts';
 import { ValidationError } from '../../server/services/errors.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 
 let t: ReturnType<typeof tempWorkspace> | undefined;
 let server: FakeOpenAI | undefined;
@@ -170,7 +170,7 @@ describe('prompt versions: API keys never enter the workspace', () => {
     const v = ws.addVersion(criterion, { template: TEMPLATE, model: 'm', apiKeyEnv: 'CONCUR_TEST_PRESENT_KEY', baseUrl: 'http://127.0.0.1:9/v1' });
     process.env.CONCUR_TEST_PRESENT_KEY = SECRET;
     try {
-      const app = await buildApp({ workspace: ws, webRoot: '/nonexistent' });
+      const app = await buildTestApp({ workspace: ws, webRoot: '/nonexistent' });
       const r = await app.inject({ method: 'GET', url: `/api/versions/${v.id}` });
       expect(r.statusCode).toBe(200);
       expect(r.json()).toMatchObject({ apiKeyEnv: 'CONCUR_TEST_PRESENT_KEY', endpoint: { keyPresent: true, baseUrl: 'http://127.0.0.1:9/v1' } });

@@ -17,6 +17,8 @@ export interface Workbench {
   ws: Workspace;
   fake: FakeOpenAI;
   browser: Browser;
+  /** the app serving `url` (its `server` shows every request that reached it) */
+  app: FastifyInstance;
   /** a new tab at 1280×800 (or the given size); page errors are collected in `errors` */
   page(size?: { width: number; height: number }): Promise<Page>;
   /** uncaught errors and console errors seen on any page */
@@ -54,6 +56,7 @@ export async function startWorkbench(judge: FakeOpenAIOptions = {}): Promise<Wor
     ws: tmp.ws,
     fake,
     browser: b,
+    app: a,
     errors,
     async page(size = { width: 1280, height: 800 }) {
       const context = await b.newContext({ viewport: size });
