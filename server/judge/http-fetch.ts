@@ -86,6 +86,8 @@ export function createHttpFetch(opts: HttpFetchOptions = {}): typeof fetch {
       const done = () => signal?.removeEventListener('abort', onAbort);
       req.on('error', (e) => { done(); reject(e); });
       req.on('response', (res) => {
+        // Destroying the request (abort, cap) errors the response too; the promise reports it, never the process.
+        res.on('error', () => {});
         const status = res.statusCode ?? 0;
         if (streamBody && status >= 200 && status < 300) {
           // The caller reads (and caps) the body itself; the signal still aborts it mid-way.
@@ -104,8 +106,8 @@ export function createHttpFetch(opts: HttpFetchOptions = {}): typeof fetch {
           done();
           const head = encoding ? '' : Buffer.concat(chunks).subarray(0, REPLY_HEAD_BYTES).toString('utf8');
           const err = new ReplyTooLargeError(cap, head);
-          req.destroy(err);
           reject(err);
+          req.destroy(); // no error passed: the socket may already be back in the pool, where an error would be nobody's
         };
         if (!encoding && Number.isFinite(declared) && declared > cap) {
           // Known too large before reading it: keep the head, then stop.
