@@ -226,7 +226,8 @@ class BufferedResponse {
   readonly headers: Headers;
   readonly redirected = false;
   readonly type = 'basic';
-  bodyUsed = false;
+  private taken = false;
+  private bodyStream: ReadableStream<Uint8Array> | null | undefined;
 
   /** `stream`: a successful reply the caller asked to read as a stream (STREAM_BODY); then `buffer` is unused */
   constructor(private readonly buffer: Buffer, readonly status: number, readonly statusText: string, raw: http.IncomingHttpHeaders, readonly url: string,
@@ -240,21 +241,24 @@ class BufferedResponse {
     this.headers = new Headers(pairs);
   }
 
+  /** The same stream on every read, as fetch's Response gives (the SDK reads `body` once to log it, then again to use it). */
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.stream) {
-      if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
-      this.bodyUsed = true;
-      return Readable.toWeb(this.stream) as ReadableStream<Uint8Array>;
-    }
-    if (!this.buffer.length) return null;
-    const bytes = this.take();
-    return new ReadableStream({ start(c) { c.enqueue(bytes); c.close(); } });
+    if (this.bodyStream !== undefined) return this.bodyStream;
+    if (this.stream) return (this.bodyStream = Readable.toWeb(this.stream) as ReadableStream<Uint8Array>);
+    if (!this.buffer.length) return (this.bodyStream = null);
+    const bytes = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    return (this.bodyStream = new ReadableStream({ start(c) { c.enqueue(bytes); c.close(); } }));
+  }
+
+  /** Read through a method, or its stream taken by a reader. */
+  get bodyUsed(): boolean {
+    return this.taken || Boolean(this.bodyStream?.locked);
   }
 
   private take(): Uint8Array {
     if (this.stream) throw new TypeError('this reply was asked for as a stream (STREAM_BODY): read .body under a cap');
     if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
-    this.bodyUsed = true;
+    this.taken = true;
     return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
