@@ -35,7 +35,7 @@ function ownWork() {
     const run = b.ws.engine.plan({ criterion: b.criterion, version: b.version, split: 'all', scope: 'all' });
     const items = b.ws.repos.runs.items(run.id);
     const judge = new JudgeContext(b.version, b.criterion, {}, (item) => buildMessages(b.version.template, item, { criterion: b.criterion, examples: [] }),
-      b.ws.repos.prices.get(b.version.model), true);
+      b.ws.repos.prices.get(b.version.model), true, fake.url);
     const reply = JSON.stringify({ critique: 'The reply explains the pending authorisation correctly and sets expectations.', verdict: 'pass' });
     const write = b.ws.repos.db.transaction((js: ReturnType<JudgeContext['judgment']>[], keys: string[]) => {
       for (const k of keys) b.ws.repos.cache.put(k, { content: reply, promptTokens: 60, completionTokens: 20 });
@@ -50,7 +50,7 @@ function ownWork() {
       const messages = judge.render(item);
       judge.estimateTokens(messages);
       let d = cpu(); t.render += d - c; c = d;
-      const key = cacheKey(messages, b.version, 0);
+      const key = cacheKey(messages, b.version, 0, fake.url);
       b.ws.repos.cache.get(key);
       d = cpu(); t.key += d - c; c = d;
       pending.push(judge.judgment(item.id, 0, reply, { promptTokens: 60, completionTokens: 20, latencyMs: 1, attempts: 1, cached: false }));

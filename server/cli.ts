@@ -35,12 +35,12 @@ Usage: concur <command> [options]          (every command takes --db PATH; defau
   criteria list --dataset D [--format json|table]
   labels import FILE --dataset D --criterion C [--annotator NAME] [--format F]
   labels export --dataset D --criterion C [--annotator NAME] [--format csv|jsonl] [--out FILE]
-  prompt add --dataset D --criterion C --template FILE --model M [--base-url URL] [--api-key-env VAR]
+  prompt add --dataset D --criterion C --template FILE --model M [--base-url URL] [--api-key-env VAR|none]
              [--temperature T] [--max-tokens N] [--seed S] [--examples ID,ID] [--note TEXT]
   prompt list --dataset D --criterion C [--format json|table]
   run --dataset D --criterion C [--version N|latest] [--split train|dev|test|all] [--scope labelled|all]
       [--samples K] [--permute-seed S] [--swap] [--concurrency N] [--rpm N] [--tpm N] [--timeout SECONDS]
-      [--batch] [--no-cache] [--estimate] [--json] [--on DATASET]
+      [--max-reply-bytes N] [--batch] [--no-cache] [--estimate] [--json] [--on DATASET]
                                             --on judges another dataset's items (for concur estimate)
                                             --estimate prints requests, tokens and cost, and calls nothing
   run --resume RUN_ID [--retry-errors] [--estimate] [--json]
@@ -53,7 +53,10 @@ Usage: concur <command> [options]          (every command takes --db PATH; defau
   gate --dataset D --criterion C [--run ID | --version N] [--split S] [--min-agreement X] [--min-kappa X]
        [--min-tpr X] [--min-tnr X] [--lower-bound]
 
-Judge endpoint: OPENAI_API_KEY (or the version's --api-key-env) and OPENAI_BASE_URL for any OpenAI-compatible server.`;
+Judge endpoint: OPENAI_API_KEY (or the version's --api-key-env) and OPENAI_BASE_URL for any OpenAI-compatible server.
+Secrets: OPENAI_API_KEY is sent only to OPENAI_BASE_URL (or the OpenAI API); any other key only to the base URLs
+bound to it when Concur starts: CONCUR_KEYS="VLLM_API_KEY=http://127.0.0.1:8000/v1,OTHER_KEY=https://host/v1".
+--api-key-env none: the endpoint needs no key (none is sent). Replies over --max-reply-bytes (default 1 MB) are errors.`;
 
 /** An error the user can fix: printed without a stack, exit code 2. */
 class UsageError extends Error {}
@@ -135,7 +138,7 @@ async function runCommand(argv: string[]) {
     dataset: { type: 'string' }, criterion: { type: 'string' }, version: { type: 'string' }, split: { type: 'string' },
     concurrency: { type: 'string' }, samples: { type: 'string' }, 'no-cache': { type: 'boolean' }, json: { type: 'boolean' },
     resume: { type: 'string' }, scope: { type: 'string' }, rpm: { type: 'string' }, tpm: { type: 'string' }, timeout: { type: 'string' },
-    'permute-seed': { type: 'string' }, swap: { type: 'boolean' }, batch: { type: 'boolean' }, estimate: { type: 'boolean' },
+    'max-reply-bytes': { type: 'string' }, 'permute-seed': { type: 'string' }, swap: { type: 'boolean' }, batch: { type: 'boolean' }, estimate: { type: 'boolean' },
     'retry-errors': { type: 'boolean' }, on: { type: 'string' },
   });
   const positive = (v: string | undefined, flag: string, integer: boolean) => {
@@ -172,7 +175,7 @@ async function runCommand(argv: string[]) {
       criterion: c, version: v, split: split(values.split) ?? (on ? 'all' : 'dev'), scope: scope ?? (on ? 'all' as const : undefined), datasetId: on?.id,
       concurrency: positive(values.concurrency, 'concurrency', true), samples: positive(values.samples, 'samples', true),
       rpm: positive(values.rpm, 'rpm', false), tpm: positive(values.tpm, 'tpm', false), timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
-      noCache: values['no-cache'], batch: values.batch,
+      noCache: values['no-cache'], batch: values.batch, maxReplyBytes: positive(values['max-reply-bytes'], 'max-reply-bytes', true),
       variant: { ...(permuteSeed !== undefined ? { permuteSeed } : {}), ...(values.swap ? { swap: true } : {}) },
     };
     if (values.swap && c.scale !== 'pairwise') throw new UsageError('--swap applies only to pairwise criteria');
@@ -182,7 +185,7 @@ async function runCommand(argv: string[]) {
       return 0;
     }
     const endpoint = describeEndpoint(v);
-    if (!endpoint.configured) throw new UsageError(`no judge endpoint configured: set ${v.apiKeyEnv} (and OPENAI_BASE_URL for a non-OpenAI endpoint)`);
+    if (!endpoint.configured) throw new UsageError(endpoint.problem ?? `no judge endpoint configured: set ${v.apiKeyEnv || 'OPENAI_API_KEY'} (and OPENAI_BASE_URL for a non-OpenAI endpoint)`);
     runId = ws.engine.plan(plan).id;
   }
   say(describeEstimate(ws.engine.estimateRun(runId, { noCache: values['no-cache'] })));

@@ -26,7 +26,7 @@ export async function startFakeInChild(config: { latencyMs?: number; every429?: 
 /** A fresh file workspace with `n` items, a binary criterion and a version aimed at `baseUrl`. */
 export function benchWorkspace(n: number, baseUrl: string, engine: EngineOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'concur-bench-'));
-  const ws = new Workspace(openWorkspace(join(dir, 'bench.sqlite')), { env: { BENCH_KEY: 'k' }, ...engine });
+  const ws = new Workspace(openWorkspace(join(dir, 'bench.sqlite')), { env: { BENCH_KEY: 'k', CONCUR_KEYS: `BENCH_KEY=${baseUrl}` }, ...engine });
   const records = Array.from({ length: n }, (_, i) => ({
     line: i + 1,
     fields: {

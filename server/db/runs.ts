@@ -47,6 +47,8 @@ export interface RunOptions {
   batch?: boolean;
   /** per-request timeout in milliseconds */
   timeoutMs?: number | null;
+  /** cap on one reply's body in bytes (default 1 MB); a larger reply is recorded as an error */
+  maxReplyBytes?: number | null;
 }
 
 export type RunBatchStatus = 'submitting' | 'submitted' | 'collected' | 'abandoned';

@@ -9,6 +9,7 @@ import { chatRequestBody, EndpointError, type Provider } from './provider.ts';
 import { verdictSchema } from './parse.ts';
 import { cacheKey } from './cache-key.ts';
 import { transportError, type JudgeContext, type Writer } from './judgment.ts';
+import { REPLY_HEAD_BYTES, ReplyTooLargeError, STREAM_BODY } from './http-fetch.ts';
 
 export interface BatchPolling { initialMs: number; maxMs: number }
 
@@ -24,6 +25,8 @@ export interface BatchExecution {
   polling: BatchPolling;
   /** shows a status line with the run's progress */
   note: (message: string) => void;
+  /** cap on one completion (one output line) in bytes; the output file itself is not capped */
+  maxReplyBytes: number;
 }
 
 /** The Batch API's own limits per batch input file. */
@@ -54,7 +57,7 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
 
   for (const job of b.work) {
     const id = `${job.item.id}:${job.sample}`;
-    const key = judge.useCache ? cacheKey(judge.render(job.item), judge.version, job.sample) : '';
+    const key = judge.useCache ? cacheKey(judge.render(job.item), judge.version, job.sample, judge.baseUrl) : '';
     const hit = judge.useCache ? repos.cache.get(key) : undefined;
     if (hit) writer.push(judge.judgment(job.item.id, job.sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
     else pending.set(id, { ...job, key });
@@ -175,22 +178,36 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
     return stop;
   }
 
+  /**
+   * Downloads each result file as a stream and records it line by line: memory holds one line at
+   * a time, and the reply cap applies to each line (one completion), not to the file. A line past
+   * the cap becomes an error for its request alone, with its first 4 KB stored. A download cut
+   * short is retried; lines already recorded are skipped the second time.
+   */
   async function collect(batch: Batch) {
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
-      const text = await provider.withRetries('download the batch results',
-        async (s) => (await client.files.content(fileId, { signal: s, timeout: TRANSFER_TIMEOUT_MS })).text(), signal, TRANSFER_TIMEOUT_MS);
-      let start = 0, n = 0;
-      while (start < text.length) {
-        let end = text.indexOf('\n', start);
-        if (end < 0) end = text.length;
-        const line = text.slice(start, end).trim();
-        start = end + 1;
-        if (line) recordLine(line);
-        if (++n % 2000 === 0) writer.flush();
-      }
+      await provider.withRetries('download the batch results', async (s) => {
+        // fetchOptions are passed through to the fetch (http-fetch.ts reads STREAM_BODY; another fetch ignores it).
+        const res = await client.files.content(fileId, { signal: s, timeout: TRANSFER_TIMEOUT_MS, fetchOptions: { [STREAM_BODY]: true } as never });
+        let n = 0;
+        await forEachLine(res.body, b.maxReplyBytes, (line) => {
+          const text = line.trim();
+          if (text) recordLine(text);
+          if (++n % 2000 === 0) writer.flush();
+        }, recordOversized);
+      }, signal, TRANSFER_TIMEOUT_MS);
       writer.flush();
     }
+  }
+
+  /** A result line longer than the cap: an error for its request (found by the custom_id near its start). */
+  function recordOversized(head: string) {
+    const id = /"custom_id"\s*:\s*"([^"\\]*)"/.exec(head)?.[1] ?? '';
+    const job = pending.get(id);
+    if (!job) return;
+    writer.push(transportError(job.item.id, job.sample, new ReplyTooLargeError(b.maxReplyBytes, head).message, null, Math.max(1, submissions), head));
+    pending.delete(id);
   }
 
   function recordLine(line: string) {
@@ -225,6 +242,46 @@ interface BatchLineBody {
   choices?: Array<{ message?: { content?: string | null } }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
   error?: { message?: string };
+}
+
+/**
+ * Calls `onLine` for each '\n'-terminated line of a byte stream (and a last unterminated one),
+ * holding one line in memory; a line longer than `maxLineBytes` is skipped to its end and its first
+ * REPLY_HEAD_BYTES go to `onOversized` instead.
+ */
+export async function forEachLine(body: ReadableStream<Uint8Array> | null, maxLineBytes: number,
+  onLine: (line: string) => void, onOversized: (head: string) => void): Promise<void> {
+  if (!body) return;
+  let parts: Buffer[] = [];
+  let size = 0;
+  let oversized = false;
+  const end = () => {
+    const line = Buffer.concat(parts);
+    parts = []; size = 0;
+    if (oversized) { oversized = false; onOversized(line.subarray(0, REPLY_HEAD_BYTES).toString('utf8')); }
+    else if (line.length) onLine(line.toString('utf8'));
+  };
+  const take = (piece: Buffer) => {
+    if (oversized) return; // the head is kept already; the rest of this line is dropped
+    size += piece.length;
+    if (size > maxLineBytes) {
+      parts.push(piece);
+      parts = [Buffer.concat(parts).subarray(0, REPLY_HEAD_BYTES)];
+      oversized = true;
+      return;
+    }
+    parts.push(piece);
+  };
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
+      take(buf.subarray(0, nl));
+      end();
+      buf = buf.subarray(nl + 1);
+    }
+    if (buf.length) take(Buffer.from(buf)); // a copy: the stream may reuse its chunk
+  }
+  end();
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

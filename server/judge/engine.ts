@@ -12,7 +12,8 @@ import { verdictSchema } from './parse.ts';
 import { LimiterRegistry } from './limiter.ts';
 import { estimateWork, type RunEstimate } from './estimate.ts';
 import { cacheKey } from './cache-key.ts';
-import { JudgeContext, transportError, type Writer } from './judgment.ts';
+import { boundJudgment, JudgeContext, transportError, type Writer } from './judgment.ts';
+import { DEFAULT_MAX_REPLY_BYTES } from './http-fetch.ts';
 import { executeBatch, type BatchPolling } from './batch.ts';
 
 export type { RunEstimate } from './estimate.ts';
@@ -59,6 +60,8 @@ export interface EngineOptions {
   defaultConcurrency?: number;
   /** Batch API polling: first interval and the cap it grows to (default $CONCUR_BATCH_POLL_MS or 5 s → 60 s) */
   batchPolling?: Partial<BatchPolling>;
+  /** cap on one reply's body in bytes for runs that set none (default 1 MB); see http-fetch.ts */
+  maxReplyBytes?: number;
 }
 
 /** Thrown by execute() when another live process holds the run. */
@@ -117,7 +120,7 @@ export class RunEngine extends EventEmitter {
     const jobs = (function* () { for (const item of items) for (let s = 0; s < samples; s++) yield { item, sample: s }; })();
     return estimateWork(this.repos, {
       version: p.version, criterion: p.criterion, variant: p.variant ?? {}, requests: items.length * samples, items: items.length, samples,
-      jobs, noCache: p.noCache ?? false, render: this.renderer(p.version, p.criterion, p.variant ?? {}),
+      jobs, noCache: p.noCache ?? false, render: this.renderer(p.version, p.criterion, p.variant ?? {}), baseUrl: this.endpointOf(p.version).baseUrl,
     });
   }
 
@@ -130,7 +133,7 @@ export class RunEngine extends EventEmitter {
     return estimateWork(this.repos, {
       version: ctx.version, criterion: ctx.criterion, variant: ctx.run.variant, requests: remaining.length, items: ctx.items.length,
       samples: ctx.run.samples, jobs: remaining, noCache: options.noCache ?? ctx.options.noCache ?? false,
-      render: this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
+      render: this.renderer(ctx.version, ctx.criterion, ctx.run.variant), baseUrl: this.endpointOf(ctx.version).baseUrl,
     });
   }
 
@@ -174,6 +177,7 @@ export class RunEngine extends EventEmitter {
     try {
       provider = createProvider({
         ...this.opts.provider, ...(runOptions.timeoutMs ? { timeoutMs: runOptions.timeoutMs } : {}),
+        maxReplyBytes: runOptions.maxReplyBytes ?? this.opts.maxReplyBytes ?? this.opts.provider?.maxReplyBytes,
         settings: ctx.version, env: this.opts.env, limiter: limits.limiter,
       });
     } catch (e) {
@@ -212,13 +216,14 @@ export class RunEngine extends EventEmitter {
     const progress = this.progressTracker(runId);
     const writer = this.batchWriter(runId, progress.add);
     const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
-      this.repos.prices.get(ctx.version.model), !runOptions.noCache);
+      this.repos.prices.get(ctx.version.model), !runOptions.noCache, provider.endpoint.baseUrl);
     let stopReason = '';
     try {
       if (runOptions.batch) {
         stopReason = await executeBatch({
           runId, repos: this.repos, provider, judge, writer, work, signal: controller.signal,
           polling: { initialMs: Number((this.opts.env ?? process.env).CONCUR_BATCH_POLL_MS) || 5000, maxMs: 60_000, ...this.opts.batchPolling },
+          maxReplyBytes: runOptions.maxReplyBytes ?? this.opts.maxReplyBytes ?? this.opts.provider?.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
           note: progress.note,
         });
       } else {
@@ -249,7 +254,7 @@ export class RunEngine extends EventEmitter {
 
     const judgeOne = async ({ item, sample }: Job) => {
       const messages = judge.render(item);
-      const key = judge.useCache ? cacheKey(messages, judge.version, sample) : '';
+      const key = judge.useCache ? cacheKey(messages, judge.version, sample, judge.baseUrl) : '';
       const hit = judge.useCache ? this.repos.cache.get(key) : undefined;
       if (hit) {
         writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
@@ -258,7 +263,7 @@ export class RunEngine extends EventEmitter {
       const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.estimateTokens(messages) });
       if (!res.ok) {
         consecutiveFailures++;
-        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts));
+        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw));
         if (consecutiveFailures >= budget && !stopReason) {
           stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}${hintFor(res.status, judge.version, this.opts.env)}`;
           controller.abort();
@@ -383,7 +388,7 @@ export class RunEngine extends EventEmitter {
     };
     return {
       push(j, cache) {
-        pending.push(j);
+        pending.push(boundJudgment(j));
         if (cache) caches.push(cache);
         if (pending.length >= WRITE_BATCH) flush();
         else if (!timer) timer = setTimeout(flush, WRITE_WINDOW_MS);
@@ -407,7 +412,7 @@ function checkOptions(o: RunOptions & { concurrency?: number; samples?: number }
     if (!(v > 0) || (integer && !Number.isInteger(v))) throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
   };
   positive(o.rpm, 'rpm', false); positive(o.tpm, 'tpm', false); positive(o.timeoutMs, 'timeout');
-  positive(o.concurrency, 'concurrency'); positive(o.samples, 'samples');
+  positive(o.concurrency, 'concurrency'); positive(o.samples, 'samples'); positive(o.maxReplyBytes, 'max reply bytes');
 }
 
 function pickOptions(p: RunOptions): RunOptions {
@@ -417,6 +422,7 @@ function pickOptions(p: RunOptions): RunOptions {
   if (p.noCache) o.noCache = true;
   if (p.batch) o.batch = true;
   if (p.timeoutMs) o.timeoutMs = p.timeoutMs;
+  if (p.maxReplyBytes) o.maxReplyBytes = p.maxReplyBytes;
   return o;
 }
 

@@ -34,6 +34,8 @@ export interface RunEstimate {
 
 export interface EstimateInput {
   version: PromptVersion;
+  /** where the calls would go (resolved), part of the cache key */
+  baseUrl: string;
   criterion: Criterion;
   variant: RunVariant;
   items: number;
@@ -63,7 +65,7 @@ export function estimateWork(repos: Repositories, input: EstimateInput): RunEsti
     for (const m of messages) chars += m.content.length;
     const tokens = estimateTokens(chars);
     promptSum += tokens;
-    if (!input.noCache && repos.cache.get(cacheKey(messages, input.version, job.sample))) cachedSeen++;
+    if (!input.noCache && repos.cache.get(cacheKey(messages, input.version, job.sample, input.baseUrl))) cachedSeen++;
   }
   const avgPromptTokens = looked ? promptSum / looked : 0;
   const cachedRequests = looked ? Math.round((cachedSeen / looked) * input.requests) : 0;

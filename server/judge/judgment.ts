@@ -18,7 +18,9 @@ export class JudgeContext {
   private readonly completionAllowance: number;
 
   constructor(readonly version: PromptVersion, readonly criterion: Criterion, readonly variant: RunVariant,
-    readonly render: (item: Item) => ChatMessage[], price: { inputPerMTok: number; outputPerMTok: number } | undefined, readonly useCache: boolean) {
+    readonly render: (item: Item) => ChatMessage[], price: { inputPerMTok: number; outputPerMTok: number } | undefined, readonly useCache: boolean,
+    /** where the calls go (resolved), part of every cache key */
+    readonly baseUrl: string) {
     // Looked up once per run: a price read per judgment would be a query on the hot path.
     this.inputPrice = price?.inputPerMTok ?? 0;
     this.outputPrice = price?.outputPerMTok ?? 0;
@@ -52,7 +54,20 @@ export class JudgeContext {
   }
 }
 
-/** A judgment for a request that got no usable reply (raw stays empty, so `--retry-errors` can tell it apart). */
-export function transportError(itemId: number, sample: number, error: string, latencyMs: number | null, attempts: number): NewJudgment {
-  return { itemId, sample, verdict: null, critique: '', raw: '', error, latencyMs, promptTokens: 0, completionTokens: 0, cost: 0, cached: false, attempts };
+/**
+ * A judgment for a request that got no usable reply (raw stays empty, so `--retry-errors` can tell
+ * it apart) — or a reply refused for its size, whose first few KB are kept in raw (so it is not retried).
+ */
+export function transportError(itemId: number, sample: number, error: string, latencyMs: number | null, attempts: number, raw = ''): NewJudgment {
+  return { itemId, sample, verdict: null, critique: '', raw, error, latencyMs, promptTokens: 0, completionTokens: 0, cost: 0, cached: false, attempts };
+}
+
+/** The most any judgment stores in each text column: every reply, parsed or not, is bounded before it reaches the workspace. */
+export const STORED_TEXT_LIMITS = { raw: 1024 * 1024, critique: 64 * 1024, error: 8 * 1024 } as const;
+
+/** Cuts a judgment's text columns to STORED_TEXT_LIMITS (on a character boundary, marked with "…[cut]"). */
+export function boundJudgment(j: NewJudgment): NewJudgment {
+  const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 8).replace(/[\uD800-\uDBFF]$/, '')}…[cut]`);
+  if (j.raw.length <= STORED_TEXT_LIMITS.raw && j.critique.length <= STORED_TEXT_LIMITS.critique && (j.error?.length ?? 0) <= STORED_TEXT_LIMITS.error) return j;
+  return { ...j, raw: cut(j.raw, STORED_TEXT_LIMITS.raw), critique: cut(j.critique, STORED_TEXT_LIMITS.critique), error: j.error === null ? null : cut(j.error, STORED_TEXT_LIMITS.error) };
 }

@@ -2,7 +2,8 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { ChatMessage } from '../../shared/template.ts';
 import type { ModelSettings } from '../../shared/types.ts';
 import type { RateLimiter } from './limiter.ts';
-import { createHttpFetch } from './http-fetch.ts';
+import { createHttpFetch, DEFAULT_MAX_REPLY_BYTES, ReplyTooLargeError } from './http-fetch.ts';
+import { OPENAI_DEFAULT_BASE_URL, resolveEndpoint } from './secrets.ts';
 
 /**
  * The one place judge calls leave Concur. Built on the official `openai` client, so any
@@ -10,7 +11,9 @@ import { createHttpFetch } from './http-fetch.ts';
  */
 export type JudgeCall =
   | { ok: true; content: string; promptTokens: number; completionTokens: number; latencyMs: number; attempts: number }
-  | { ok: false; error: string; status: number | null; retryable: boolean; latencyMs: number; attempts: number };
+  | { ok: false; error: string; status: number | null; retryable: boolean; latencyMs: number; attempts: number;
+      /** what the endpoint sent, when it is worth keeping (the first 4 KB of an oversized reply) */
+      raw?: string };
 
 export interface ProviderOptions {
   settings: ModelSettings;
@@ -26,45 +29,66 @@ export interface ProviderOptions {
   random?: () => number;
   /** RPM/TPM limits shared by the runs on this endpoint; every attempt (retries too) reserves a slot */
   limiter?: RateLimiter;
+  /** abort a reply whose body exceeds this many bytes (default 1 MB); applies to the default fetch */
+  maxReplyBytes?: number;
 }
 
 /** Per-call extras: the token estimate reserved against a tokens-per-minute limit. */
 export interface CallOptions { estimatedTokens?: number }
 
-export interface EndpointInfo { baseUrl: string; apiKeyEnv: string; keyPresent: boolean; configured: boolean }
-
-const OPENAI_DEFAULT = 'https://api.openai.com/v1';
+export interface EndpointInfo {
+  baseUrl: string;
+  /** '' when the version sends no key */
+  apiKeyEnv: string;
+  /** the variable is set; only ever true for a name bound to baseUrl (see secrets.ts) */
+  keyPresent: boolean;
+  configured: boolean;
+  /** why the key may not be sent to baseUrl (the secrets rule and the setting to change), else null */
+  problem: string | null;
+}
 
 /** Where a version's calls go, and whether they can be made (never returns the key itself). */
 export function describeEndpoint(settings: Pick<ModelSettings, 'baseUrl' | 'apiKeyEnv'>, env: NodeJS.ProcessEnv = process.env): EndpointInfo {
-  const baseUrl = settings.baseUrl || env.OPENAI_BASE_URL || OPENAI_DEFAULT;
-  const keyPresent = Boolean(env[settings.apiKeyEnv]);
+  const r = resolveEndpoint(settings, env);
   // A custom endpoint (Ollama, vLLM, a local server) often needs no key; OpenAI itself always does.
-  return { baseUrl, apiKeyEnv: settings.apiKeyEnv, keyPresent, configured: keyPresent || baseUrl !== OPENAI_DEFAULT };
+  return { baseUrl: r.baseUrl, apiKeyEnv: r.apiKeyEnv, keyPresent: r.keyPresent, configured: r.allowed && (r.keyPresent || r.baseUrl !== OPENAI_DEFAULT_BASE_URL), problem: r.problem };
 }
 
 export class NotConfiguredError extends Error {}
 
-let httpFetch: typeof fetch | undefined;
-/** One keep-alive connection pool per process, shared by every run (see http-fetch.ts for why not the built-in fetch). */
-function sharedFetch(): typeof fetch {
-  return (httpFetch ??= createHttpFetch());
+const httpFetches = new Map<number, typeof fetch>();
+/** One keep-alive connection pool per process and reply cap, shared by every run (see http-fetch.ts for why not the built-in fetch). */
+function sharedFetch(maxReplyBytes = DEFAULT_MAX_REPLY_BYTES): typeof fetch {
+  let f = httpFetches.get(maxReplyBytes);
+  if (!f) httpFetches.set(maxReplyBytes, (f = createHttpFetch({ maxReplyBytes })));
+  return f;
 }
 
 export function createProvider(opts: ProviderOptions) {
   const env = opts.env ?? process.env;
+  // The secrets rule (secrets.ts) decides which key, if any, goes with these calls.
+  const resolved = resolveEndpoint(opts.settings, env);
+  if (!resolved.allowed) throw new NotConfiguredError(resolved.problem!);
   const endpoint = describeEndpoint(opts.settings, env);
   if (!endpoint.configured) {
-    throw new NotConfiguredError(`no judge endpoint configured: set ${opts.settings.apiKeyEnv} (and OPENAI_BASE_URL for a non-OpenAI endpoint) in the environment, or give the version a base URL`);
+    throw new NotConfiguredError(`no judge endpoint configured: set ${opts.settings.apiKeyEnv || 'OPENAI_API_KEY'} (and OPENAI_BASE_URL for a non-OpenAI endpoint) in the environment, or give the version a base URL`);
   }
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const secret = env[opts.settings.apiKeyEnv];
+  const secret = resolved.key ?? undefined;
+  const sendsOpenAIKey = resolved.key !== null && resolved.apiKeyEnv === 'OPENAI_API_KEY';
   const client = new OpenAI({
-    apiKey: secret || 'not-needed',
+    // Every credential option is given explicitly, so the client never reads one from process.env itself.
+    apiKey: secret ?? 'no-key',
+    adminAPIKey: null,
+    organization: sendsOpenAIKey ? env.OPENAI_ORG_ID ?? null : null,
+    project: sendsOpenAIKey ? env.OPENAI_PROJECT_ID ?? null : null,
+    webhookSecret: null,
     baseURL: endpoint.baseUrl,
     timeout: timeoutMs,
     maxRetries: 0, // retries are ours: counted, jittered, and visible to the run's error budget
-    fetch: opts.fetch ?? sharedFetch(),
+    fetch: opts.fetch ?? sharedFetch(opts.maxReplyBytes),
+    // No key: no Authorization header at all (a null header is removed by the client).
+    ...(secret === undefined ? { defaultHeaders: { Authorization: null } } : {}),
   });
   const maxRetries = opts.maxRetries ?? 6;
   const base = opts.baseBackoffMs ?? 500;
@@ -194,12 +218,15 @@ export function redactSecrets(text: string, secret?: string): string {
   return out;
 }
 
-export function describeFailure(e: unknown, secret?: string): { error: string; status: number | null; retryable: boolean } {
+export function describeFailure(e: unknown, secret?: string): { error: string; status: number | null; retryable: boolean; raw?: string } {
   const f = classifyFailure(e);
-  return { ...f, error: redactSecrets(f.error, secret) };
+  return { ...f, error: redactSecrets(f.error, secret), ...(f.raw !== undefined ? { raw: redactSecrets(f.raw, secret) } : {}) };
 }
 
-function classifyFailure(e: unknown): { error: string; status: number | null; retryable: boolean } {
+function classifyFailure(e: unknown): { error: string; status: number | null; retryable: boolean; raw?: string } {
+  // The reply cap (http-fetch.ts) aborted the body: asking again would cost the same, so no retry.
+  const tooLarge = e instanceof ReplyTooLargeError ? e : e instanceof Error && e.cause instanceof ReplyTooLargeError ? e.cause : null;
+  if (tooLarge) return { error: tooLarge.message, status: null, retryable: false, raw: tooLarge.head };
   if (e instanceof APIConnectionTimeoutError) return { error: 'request timed out', status: null, retryable: true };
   if (e instanceof APIConnectionError) return { error: `connection failed: ${e.cause instanceof Error ? e.cause.message : e.message}`, status: null, retryable: true };
   if (e instanceof APIError && typeof e.status === 'number') {

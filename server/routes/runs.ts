@@ -36,7 +36,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const plan = planOf(req.params.id, req.body);
     const endpoint = ws.engine.endpointOf(plan.version);
     if (!endpoint.configured) {
-      throw new ValidationError('version', `no judge endpoint configured: start Concur with ${plan.version.apiKeyEnv} set (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
+      throw new ValidationError('version', endpoint.problem ?? `no judge endpoint configured: start Concur with ${plan.version.apiKeyEnv || 'OPENAI_API_KEY'} set (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
     }
     const run = ws.engine.plan(plan);
     ws.engine.execute(run.id, { noCache: req.body.noCache }).catch((e) => req.log.error(e, `run ${run.id} failed`));

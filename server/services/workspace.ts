@@ -9,6 +9,7 @@ import type { Interval } from '../../shared/stats/index.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
+import { NO_KEY, wantsNoKey } from '../judge/secrets.ts';
 import { LabelConflictError } from '../db/index.ts';
 import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
 import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/compare.ts';
@@ -139,11 +140,29 @@ export class Workspace {
       if (!l?.verdict || l.ambiguous) throw new ValidationError('examples', `item "${ext}" has no usable expert label to show as an example`);
       return item.id;
     });
-    if (input.apiKeyEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.apiKeyEnv)) throw new ValidationError('apiKeyEnv', 'must be an environment variable name (the key itself is never stored)');
+    const baseUrl = input.baseUrl || null;
+    const apiKeyEnv = this.keyVariableFor(baseUrl, input.apiKeyEnv);
     return this.repos.versions.create(criterion.id, {
-      template: input.template, model: input.model.trim(), baseUrl: input.baseUrl || null, apiKeyEnv: input.apiKeyEnv || 'OPENAI_API_KEY',
+      template: input.template, model: input.model.trim(), baseUrl, apiKeyEnv,
       temperature: input.temperature ?? null, maxTokens: input.maxTokens ?? null, seed: input.seed ?? null, examples, note: input.note ?? '',
     });
+  }
+
+  /**
+   * The key variable a new version stores ('' = send no key), under the secrets rule (judge/secrets.ts):
+   * a named variable must be bound to the version's URL in this server's environment, else the save
+   * is refused naming the rule and the setting; "none" or '' means no key; none given means
+   * OPENAI_API_KEY where it may go, and no key elsewhere (a local server).
+   */
+  private keyVariableFor(baseUrl: string | null, given: string | undefined): string {
+    const name = given?.trim();
+    if (name === undefined) return this.engine.endpointOf({ baseUrl, apiKeyEnv: 'OPENAI_API_KEY' }).problem ? '' : 'OPENAI_API_KEY';
+    if (wantsNoKey(name)) return '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ValidationError('apiKeyEnv', `must be an environment variable name (the key itself is never stored), or "${NO_KEY}" for an endpoint that needs no key`);
+    if (baseUrl !== null && !/^https?:\/\/[^\s]+$/i.test(baseUrl)) throw new ValidationError('baseUrl', 'must be an http(s) URL');
+    const problem = this.engine.endpointOf({ baseUrl, apiKeyEnv: name }).problem;
+    if (problem) throw new ValidationError('apiKeyEnv', problem);
+    return name;
   }
 
   /** The exact messages a version would send for an item (what the judge sees). */

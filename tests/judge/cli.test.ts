@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../server/cli.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
-import { judgeWorkspace, TEST_ENV } from './helpers.ts';
+import { judgeWorkspace, testEnv } from './helpers.ts';
 import { openWorkspace } from '../../server/db/index.ts';
 
 let fake: FakeOpenAI | undefined;
@@ -14,14 +14,14 @@ beforeEach(async () => {
   fake = await startFakeOpenAI();
   s = judgeWorkspace({ baseUrl: fake.url, items: 6 });
   s.ws.repos.db.close(); // the CLI opens the file itself
-  Object.assign(process.env, TEST_ENV, { CONCUR_BATCH_POLL_MS: '5' });
+  Object.assign(process.env, testEnv(fake.url), { CONCUR_BATCH_POLL_MS: '5' });
   stdout = []; stderr = [];
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { stdout.push(a.join(' ')); });
   vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string) => { stderr.push(String(chunk)); return true; }) as typeof process.stderr.write);
 });
 afterEach(async () => {
   vi.restoreAllMocks();
-  for (const k of ['TEST_KEY', 'CONCUR_BATCH_POLL_MS']) if (savedEnv[k] === undefined) delete process.env[k]; else process.env[k] = savedEnv[k];
+  for (const k of ['TEST_KEY', 'CONCUR_KEYS', 'CONCUR_BATCH_POLL_MS']) if (savedEnv[k] === undefined) delete process.env[k]; else process.env[k] = savedEnv[k];
   await fake?.close();
   fake = undefined;
   s.cleanup();

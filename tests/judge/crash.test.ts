@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
-import { FAST_PROVIDER, itemOf, judgeWorkspace, TEST_ENV, waitFor } from './helpers.ts';
+import { FAST_PROVIDER, itemOf, judgeWorkspace, testEnv, waitFor } from './helpers.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import { openWorkspace } from '../../server/db/index.ts';
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 function concur(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...TEST_ENV, CONCUR_LOG: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...testEnv(fake!.url), CONCUR_LOG: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d) => { out.stdout += d; });
@@ -193,5 +193,5 @@ function judgeWorkspaceReopen(s: ReturnType<typeof judgeWorkspace>): ReturnType<
 }
 
 function reopen(path: string) {
-  return new Workspace(openWorkspace(path), { env: TEST_ENV, provider: FAST_PROVIDER, batchPolling: { initialMs: 2, maxMs: 10 } });
+  return new Workspace(openWorkspace(path), { env: testEnv(fake!.url), provider: FAST_PROVIDER, batchPolling: { initialMs: 2, maxMs: 10 } });
 }

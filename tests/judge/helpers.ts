@@ -18,9 +18,13 @@ export interface JudgeSetup {
 /** Fast retries and a short timeout, so fault tests take milliseconds, not minutes. */
 export const FAST_PROVIDER = { baseBackoffMs: 1, maxBackoffMs: 20, timeoutMs: 1500 };
 export const TEST_ENV = { TEST_KEY: 'test-key' };
+/** TEST_ENV with TEST_KEY bound to the endpoint under test, as the secrets rule requires (server/judge/secrets.ts). */
+export function testEnv(baseUrl: string): Record<string, string> {
+  return { ...TEST_ENV, CONCUR_KEYS: `TEST_KEY=${baseUrl}` };
+}
 
 export function judgeWorkspace(o: JudgeSetup) {
-  const t = tempWorkspace({ env: TEST_ENV, provider: FAST_PROVIDER, batchPolling: { initialMs: 2, maxMs: 10 }, ...o.engine });
+  const t = tempWorkspace({ env: testEnv(o.baseUrl), provider: FAST_PROVIDER, batchPolling: { initialMs: 2, maxMs: 10 }, ...o.engine });
   const n = o.items ?? 20;
   const scale = o.scale ?? 'binary';
   const records = Array.from({ length: n }, (_, i) => ({

@@ -13,7 +13,7 @@ const format = { type: 'json_schema', json_schema: { name: 'judgment', schema: {
 async function providerFor(opts: FakeOpenAIOptions, extra: Partial<Parameters<typeof createProvider>[0]> = {}) {
   fake = await startFakeOpenAI(opts);
   const settings: ModelSettings = { model: 'gpt-4o-mini', baseUrl: fake.url, apiKeyEnv: 'TEST_KEY', temperature: 0, maxTokens: 100, seed: null };
-  return createProvider({ settings, env: { TEST_KEY: 'k' }, baseBackoffMs: 1, maxBackoffMs: 5, timeoutMs: 500, ...extra });
+  return createProvider({ settings, env: { TEST_KEY: 'k', CONCUR_KEYS: `TEST_KEY=${fake.url}` }, baseBackoffMs: 1, maxBackoffMs: 5, timeoutMs: 500, ...extra });
 }
 
 /** Fault on the first `n` requests, then normal answers. */

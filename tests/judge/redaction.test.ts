@@ -15,7 +15,7 @@ describe('API keys in endpoint error messages', () => {
   afterAll(() => fake.close());
 
   it('are redacted before a judgment error is stored, and never reach the workspace file', async () => {
-    const t = tempWorkspace({ env: { OPENAI_BASE_URL: fake.url, JUDGE_KEY: KEY }, errorBudget: 2 });
+    const t = tempWorkspace({ env: { OPENAI_BASE_URL: fake.url, JUDGE_KEY: KEY, CONCUR_KEYS: `JUDGE_KEY=${fake.url}` }, errorBudget: 2 });
     try {
       const { ws } = t;
       ws.importItems('d', { name: 'i.jsonl', records: [1, 2, 3].map((n) => ({ line: n, fields: { id: `a${n}`, input: 'q', output: 'a' } })) });

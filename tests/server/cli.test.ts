@@ -180,7 +180,8 @@ describe('concur commands (in process)', () => {
     const v1 = await ok('prompt', 'add', '--dataset', 'gate', '--criterion', 'correct', '--template', tpl, '--model', 'gpt-4o-mini', '--base-url', server.url, '--examples', 'g-01,g-30');
     expect(v1.stdout).toBe('saved version 1 of "correct" (model gpt-4o-mini, 2 few-shot examples)\n');
     const v2 = await ok('prompt', 'add', '--dataset', 'gate', '--criterion', 'correct', '--template', tpl, '--model', 'gpt-4o', '--base-url', server.url, '--temperature', '0', '--format', 'json');
-    expect(JSON.parse(v2.stdout)).toMatchObject({ number: 2, model: 'gpt-4o', temperature: 0, examples: [], apiKeyEnv: 'OPENAI_API_KEY' });
+    // no --api-key-env and a URL OPENAI_API_KEY is not bound to: the version sends no key (the secrets rule)
+    expect(JSON.parse(v2.stdout)).toMatchObject({ number: 2, model: 'gpt-4o', temperature: 0, examples: [], apiKeyEnv: '' });
     const bad = await runMain(['prompt', 'add', '--dataset', 'gate', '--criterion', 'correct', '--template', file('bad.md', '{{output}}\n{{answer}}'), '--model', 'm', '--db', db]);
     expect(bad.error?.message).toMatch(/^template: line 2: unknown variable \{\{answer\}\}/);
   });

@@ -284,8 +284,10 @@ describe('judged run: error budget and retries', () => {
     // The fake server refuses a wrong key before it records the request, so count HTTP calls at the client.
     let calls = 0;
     const countingFetch: typeof fetch = (input, init) => { calls++; return fetch(input, init); };
+    const env: Record<string, string> = { CONCUR_TEST_KEY: 'a-wrong-key' };
     const { ws, server: s, criterion } = await setup({ apiKey: 'the-right-key' },
-      { ...ENGINE, errorBudget: 3, env: { CONCUR_TEST_KEY: 'a-wrong-key' }, provider: { ...ENGINE.provider, fetch: countingFetch } });
+      { ...ENGINE, errorBudget: 3, env, provider: { ...ENGINE.provider, fetch: countingFetch } });
+    env.CONCUR_KEYS = `CONCUR_TEST_KEY=${s.url}`; // bound to this endpoint (the secrets rule) once its port is known
     const version = ws.addVersion(criterion, { template: TEMPLATE, model: 'gpt-4o-mini', baseUrl: s.url, apiKeyEnv: 'CONCUR_TEST_KEY' });
     const run = await ws.engine.execute(plan(ws, criterion, version, { concurrency: 1 }).id);
     expect(run.status).toBe('failed');

@@ -130,7 +130,7 @@ describe('prompt versions: API keys never enter the workspace', () => {
 
   it('stores only the env var name; a run that uses the key leaves no trace of it in any column or in the file', async () => {
     server = await startFakeOpenAI({ apiKey: SECRET });
-    const { ws, criterion, path, dir } = { ...setup({ env: { CONCUR_JUDGE_KEY: SECRET } }), path: t!.path, dir: t!.dir };
+    const { ws, criterion, path, dir } = { ...setup({ env: { CONCUR_JUDGE_KEY: SECRET, CONCUR_KEYS: `CONCUR_JUDGE_KEY=${server.url}` } }), path: t!.path, dir: t!.dir };
     const v = ws.addVersion(criterion, { template: TEMPLATE, model: 'gpt-4o-mini', baseUrl: server.url, apiKeyEnv: 'CONCUR_JUDGE_KEY' });
     expect(v.apiKeyEnv).toBe('CONCUR_JUDGE_KEY');
     const run = await ws.engine.execute(ws.engine.plan({ criterion, version: v, split: 'all' }).id);
@@ -166,10 +166,10 @@ describe('prompt versions: API keys never enter the workspace', () => {
   });
 
   it('the API shows where calls go and whether the key is present, never the key', async () => {
-    const { ws, criterion } = setup();
+    // the key is bound to the version's URL (the secrets rule), as whoever starts Concur would do
+    const { ws, criterion } = setup({ env: { CONCUR_KEYS: 'CONCUR_TEST_PRESENT_KEY=http://127.0.0.1:9/v1', CONCUR_TEST_PRESENT_KEY: SECRET } });
     const v = ws.addVersion(criterion, { template: TEMPLATE, model: 'm', apiKeyEnv: 'CONCUR_TEST_PRESENT_KEY', baseUrl: 'http://127.0.0.1:9/v1' });
-    process.env.CONCUR_TEST_PRESENT_KEY = SECRET;
-    try {
+    {
       const app = await buildTestApp({ workspace: ws, webRoot: '/nonexistent' });
       const r = await app.inject({ method: 'GET', url: `/api/versions/${v.id}` });
       expect(r.statusCode).toBe(200);
@@ -178,8 +178,6 @@ describe('prompt versions: API keys never enter the workspace', () => {
       const list = await app.inject({ method: 'GET', url: `/api/criteria/${criterion.id}/versions` });
       expect(list.body).not.toContain(SECRET);
       await app.close();
-    } finally {
-      delete process.env.CONCUR_TEST_PRESENT_KEY;
     }
   });
 });

@@ -12,7 +12,7 @@
  * nothing keeps the process alive afterwards.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ChatRequest {
@@ -72,7 +72,16 @@ export type Fault =
    * several chunks with this delay between SSE events; for non-streaming requests
    * the headers are sent at once and the JSON body trickles out in several pieces.
    */
-  | { kind: 'slowStream'; chunkDelayMs: number };
+  | { kind: 'slowStream'; chunkDelayMs: number }
+  /**
+   * 200 with a completion whose content is `bytes` long, generated lazily in 64 KB chunks as the
+   * client reads (300 MB costs the server nothing): the reply-size cap's test. `declareLength`
+   * sends a Content-Length up front (default: chunked). In a batch, the output line's content
+   * is this long instead (allocated: keep it to a few MB there).
+   */
+  | { kind: 'oversized'; bytes: number; declareLength?: boolean }
+  /** 200 whose JSON body never ends: chunks of 64 KB forever (every `chunkDelayMs`, default 0), until the client hangs up. */
+  | { kind: 'endless'; chunkDelayMs?: number };
 
 export interface FakeOpenAIOptions {
   /** Decide the judge's reply for a request; default: reply {"critique": "...", "verdict": "pass"}. Return the message content string. */
@@ -108,6 +117,8 @@ export interface FakeOpenAI {
   files: Map<string, string>;
   /** Batch objects (as returned by the API, updated in place): id → batch. */
   batches: Map<string, unknown>;
+  /** The headers of every HTTP request received (any route), in arrival order. */
+  headers: IncomingHttpHeaders[];
 }
 
 const DEFAULT_REPLY = JSON.stringify({
@@ -328,6 +339,7 @@ class HttpError extends Error {
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const respond = opts.respond ?? (() => DEFAULT_REPLY);
   const requests: ChatRequest[] = [];
+  const headers: IncomingHttpHeaders[] = [];
   const files = new Map<string, string>();
   const fileMeta = new Map<string, FileMeta>();
   const batches = new Map<string, BatchObject>();
@@ -569,6 +581,37 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     if (alive(res)) res.end();
   }
 
+  /**
+   * A completion whose content is `bytes` of "x" (Infinity: never ends), written in 64 KB chunks
+   * as the socket drains, so a 300 MB or endless reply holds one chunk in memory at a time.
+   */
+  async function writeLazyBody(res: ServerResponse, chat: ChatRequest, index: number, bytes: number, declareLength: boolean, delayMs: number) {
+    const completion = buildCompletion(chat, index, '\u0000');
+    const [prefix, suffix] = JSON.stringify(completion).split('\\u0000') as [string, string];
+    const head: Record<string, string> = { 'content-type': 'application/json' };
+    if (declareLength && Number.isFinite(bytes)) head['content-length'] = String(Buffer.byteLength(prefix) + bytes + Buffer.byteLength(suffix));
+    res.writeHead(200, head);
+    res.write(prefix);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let left = bytes;
+    while (left > 0) {
+      if (!alive(res)) return;
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= piece.length;
+      if (!res.write(piece)) {
+        const drained = await new Promise<boolean>((resolve) => {
+          const onDrain = () => { res.off('close', onClose); resolve(true); };
+          const onClose = () => { res.off('drain', onDrain); resolve(false); };
+          res.once('drain', onDrain);
+          res.once('close', onClose);
+        });
+        if (!drained) return;
+      }
+      if (delayMs > 0 && !(await sleep(delayMs))) return;
+    }
+    if (alive(res)) res.end(suffix);
+  }
+
   async function handleChat(req: IncomingMessage, res: ServerResponse, raw: Buffer) {
     const body = parseJSONBody(raw);
     const problem = chatRequestProblem(body);
@@ -655,6 +698,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         case 'slowStream':
           chunkDelayMs = Math.max(0, fault.chunkDelayMs);
           break;
+        case 'oversized':
+          await writeLazyBody(res, chat, index, fault.bytes, fault.declareLength ?? false, 0);
+          return;
+        case 'endless':
+          await writeLazyBody(res, chat, index, Infinity, false, fault.chunkDelayMs ?? 0);
+          return;
         default: {
           const unknownFault: never = fault;
           throw new Error(`fake OpenAI: unknown fault ${JSON.stringify(unknownFault)}`);
@@ -873,7 +922,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       const lineId = nextId('batch_req_');
       try {
         const fault = opts.fault ? await opts.fault(line.body, index) : undefined;
-        const content = fault && fault.kind === 'content' ? fault.content : await respond(line.body, index);
+        const content = fault && fault.kind === 'content' ? fault.content
+          : fault && fault.kind === 'oversized' ? 'x'.repeat(fault.bytes) : await respond(line.body, index);
         if (typeof content !== 'string') throw new Error(`respond() returned ${typeof content}, expected a string`);
         const completion = buildCompletion(line.body, index, content);
         inputTokens += completion.usage.prompt_tokens;
@@ -969,6 +1019,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.on('error', () => {});
+    headers.push(req.headers);
     const requestId = `req_fake${(++httpCounter).toString(16).padStart(8, '0')}`;
     res.setHeader('x-request-id', requestId);
     res.setHeader('openai-processing-ms', '1');
@@ -1124,5 +1175,6 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     close,
     files,
     batches,
+    headers,
   };
 }

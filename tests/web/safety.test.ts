@@ -72,7 +72,9 @@ describe('label conflicts and hostile text in the browser', () => {
 
   it.skipIf(!!process.env.OPENAI_BASE_URL)('says plainly when a version has no judge endpoint, and offers no run', async () => {
     const c = wb.ws.criterionById(criterionId);
-    const v = wb.ws.addVersion(c, { template: 'Judge this:\n{{output}}', model: 'gpt-4o-mini', apiKeyEnv: 'CONCUR_TEST_KEY_THAT_IS_NOT_SET' });
+    // saved before the secrets rule (a save now refuses an unbound variable), so written directly
+    const v = wb.ws.repos.versions.create(c.id, { template: 'Judge this:\n{{output}}', model: 'gpt-4o-mini', baseUrl: null, apiKeyEnv: 'CONCUR_TEST_KEY_THAT_IS_NOT_SET',
+      temperature: null, maxTokens: null, seed: null, examples: [], note: '' });
     const page = await wb.page();
     await page.goto(`${wb.url}/#/c/${criterionId}/prompts?v=${v.id}`);
     const notice = page.getByTestId('no-endpoint');

@@ -34,7 +34,7 @@ export interface CriterionDetail extends Criterion {
   versions: number;
 }
 
-export interface EndpointInfo { baseUrl: string; apiKeyEnv: string; keyPresent: boolean; configured: boolean }
+export interface EndpointInfo { baseUrl: string; apiKeyEnv: string; keyPresent: boolean; configured: boolean; problem?: string | null }
 export interface AppConfig { endpoint: EndpointInfo }
 export interface VersionWithEndpoint extends PromptVersion { endpoint: EndpointInfo }
 
