@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describeEndpoint } from '../../server/judge/provider.ts';
 import { resolveEndpoint, underBaseUrl } from '../../server/judge/secrets.ts';
 import { ValidationError } from '../../server/services/errors.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { TEMPLATE, seed } from '../support/seed.ts';
@@ -176,7 +176,7 @@ describe('a key paired with a URL it is not bound to is refused', () => {
 
   it('through the API: 400 with the message; GET shows keyPresent false for an unbound name', async () => {
     const { ws, criterion, url } = await setup(() => ({ HOME: '/home/u' }));
-    const app = await buildApp({ workspace: ws, webRoot: '/nonexistent' });
+    const app = await buildTestApp({ workspace: ws, webRoot: '/nonexistent' });
     try {
       const r = await app.inject({ method: 'POST', url: `/api/criteria/${criterion.id}/versions`, payload: { template: TEMPLATE, model: 'm', baseUrl: url, apiKeyEnv: 'HOME' } });
       expect(r.statusCode).toBe(400);
