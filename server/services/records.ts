@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { unprotectCell } from './csv.ts';
 
 export type FileFormat = 'jsonl' | 'csv' | 'json';
 
@@ -83,7 +84,11 @@ function parseCsvRecords(text: string, name: string): SourceRecord[] {
   // therefore hold LF line breaks, whatever the file used.
   text = text.replace(/\r\n/g, '\n');
   try {
-    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+    // cast: undo the `'` Concur's CSV export puts before formula-like cells, so export → import round-trips exactly
+    const rows = parseCsv(text, {
+      columns: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false,
+      cast: (value, context) => (context.header ? value : unprotectCell(value)),
+    }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
     // info.lines is the line the record ends on; a multi-line record starts earlier, so count back its newlines
     return rows.map(({ record, info }) => ({ line: info.lines - countNewlines(record), fields: record }));
   } catch (e) {
