@@ -1,7 +1,7 @@
 import type { Repositories } from '../db/index.ts';
 import type { Criterion, Dataset, Run } from '../../shared/types.ts';
 import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
-import { InputError, isObject, type SourceRecord } from './records.ts';
+import { InputError, isObject, MAX_JSON_DEPTH, tooDeepField, type SourceRecord } from './records.ts';
 import { assignSplit } from './splits.ts';
 import type { NewItem } from '../db/items.ts';
 import type { NewLabel } from '../db/labels.ts';
@@ -79,12 +79,15 @@ export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
 function parseContext(src: ImportSource, rec: SourceRecord, map: FieldMap): Record<string, unknown> {
   const v = pick(rec, 'context', map);
   if (v === undefined || v === null || v === '') return {};
-  if (isObject(v)) return v;
+  const tooDeep = (obj: Record<string, unknown>) => {
+    if (tooDeepField({ context: obj }) !== null) throw new InputError(src.name, rec.line, columnOf(map, 'context'), `nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`);
+    return obj;
+  };
+  if (isObject(v)) return tooDeep(v);
   if (typeof v === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(v);
-      if (isObject(parsed)) return parsed;
-    } catch { /* reported below */ }
+    let parsed: unknown;
+    try { parsed = JSON.parse(v); } catch { /* reported below */ }
+    if (isObject(parsed)) return tooDeep(parsed);
     throw new InputError(src.name, rec.line, columnOf(map, 'context'), 'must be a JSON object (or a string holding one)');
   }
   throw new InputError(src.name, rec.line, columnOf(map, 'context'), 'must be a JSON object');
