@@ -15,6 +15,7 @@ import type { RunProgress } from './judge/engine.ts';
 import { describeEstimate } from './judge/estimate.ts';
 import type { SplitFilter } from '../shared/types.ts';
 import { toCsv } from './services/csv.ts';
+import { limitProblem } from './judge/limiter.ts';
 import { convertForeignFile, importConverted } from './services/importers/index.ts';
 import { fineTuningJsonl, labelsCsv } from './services/exports.ts';
 
@@ -146,6 +147,13 @@ async function runCommand(argv: string[]) {
     if (n !== undefined && !(n > 0)) throw new UsageError(`--${flag} must be positive, got "${v}"`);
     return n;
   };
+  /** --rpm/--tpm: a limit whose waits a timer can hold (see MIN_LIMIT_PER_MINUTE) */
+  const rateLimit = (v: string | undefined, flag: string) => {
+    const n = positive(v, flag, false);
+    const problem = n === undefined ? null : limitProblem(n);
+    if (problem) throw new UsageError(`--${flag} ${problem}`);
+    return n;
+  };
   const ws = open(values.db);
   const json = Boolean(values.json);
   const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -174,7 +182,7 @@ async function runCommand(argv: string[]) {
     const plan = {
       criterion: c, version: v, split: split(values.split) ?? (on ? 'all' : 'dev'), scope: scope ?? (on ? 'all' as const : undefined), datasetId: on?.id,
       concurrency: positive(values.concurrency, 'concurrency', true), samples: positive(values.samples, 'samples', true),
-      rpm: positive(values.rpm, 'rpm', false), tpm: positive(values.tpm, 'tpm', false), timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
+      rpm: rateLimit(values.rpm, 'rpm'), tpm: rateLimit(values.tpm, 'tpm'), timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
       noCache: values['no-cache'], batch: values.batch, maxReplyBytes: positive(values['max-reply-bytes'], 'max-reply-bytes', true),
       variant: { ...(permuteSeed !== undefined ? { permuteSeed } : {}), ...(values.swap ? { swap: true } : {}) },
     };

@@ -4,7 +4,14 @@
  */
 import Type, { type Static } from 'typebox';
 
-export const Id = Type.Integer({ minimum: 1 });
+/**
+ * Integers in requests stop at Number.MAX_SAFE_INTEGER: beyond it a query value such as
+ * `offset=99999999999999999999` is no longer the number written (and SQLite would refuse it), so
+ * it is a 400 naming the field, not a 500.
+ */
+export const SafeInteger = (opts: { minimum?: number; maximum?: number } = {}) =>
+  Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, ...opts });
+export const Id = SafeInteger({ minimum: 1 });
 export const IdParams = Type.Object({ id: Id });
 export const SplitSchema = Type.Union([Type.Literal('train'), Type.Literal('dev'), Type.Literal('test')]);
 export const SplitFilterSchema = Type.Union([SplitSchema, Type.Literal('all')]);
@@ -68,7 +75,7 @@ export const ItemsQuery = Type.Object({
   dimension: Type.Optional(Type.String({ maxLength: 200 })),
   value: Type.Optional(Type.String({ maxLength: 500 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  offset: Type.Optional(SafeInteger({ minimum: 0 })),
 });
 
 export const SaveLabelBody = Type.Object({
@@ -95,8 +102,8 @@ export const NewVersionBody = Type.Object({
   baseUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
   apiKeyEnv: Type.Optional(Type.String({ maxLength: 200 })),
   temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
-  maxTokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-  seed: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  maxTokens: Type.Optional(Type.Union([SafeInteger({ minimum: 1 }), Type.Null()])),
+  seed: Type.Optional(Type.Union([SafeInteger(), Type.Null()])),
   /** external ids of labelled items to show as few-shot examples */
   examples: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 })),
   note: Type.Optional(Type.String({ maxLength: 10_000 })),
@@ -110,18 +117,18 @@ export const PreviewBody = Type.Object({
 });
 
 export const NewRunBody = Type.Object({
-  version: Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('latest')]),
+  version: Type.Union([SafeInteger({ minimum: 1 }), Type.Literal('latest')]),
   split: Type.Optional(SplitFilterSchema),
   scope: Type.Optional(Type.Union([Type.Literal('labelled'), Type.Literal('all')])),
   samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
   noCache: Type.Optional(Type.Boolean()),
-  permuteSeed: Type.Optional(Type.Integer()),
+  permuteSeed: Type.Optional(SafeInteger()),
   swap: Type.Optional(Type.Boolean()),
-  /** requests per minute to the endpoint (shared by the runs on the same endpoint) */
-  rpm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** requests per minute to the endpoint (shared by the runs on the same endpoint); at least 0.001 (server/judge/limiter.ts MIN_LIMIT_PER_MINUTE), so every wait fits a timer */
+  rpm: Type.Optional(Type.Number({ minimum: 0.001, maximum: 1e12 })),
   /** tokens per minute to the endpoint (estimated from prompt size + max_tokens, corrected by actual usage) */
-  tpm: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  tpm: Type.Optional(Type.Number({ minimum: 0.001, maximum: 1e12 })),
   /** per-request timeout in milliseconds */
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
   /** judge through the provider's Batch API (slower to finish, cheaper at OpenAI) */
@@ -140,14 +147,14 @@ export const ImportRunBody = Type.Object({
 
 export const ReportQuery = Type.Object({
   run: Type.Optional(Id),
-  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  version: Type.Optional(SafeInteger({ minimum: 1 })),
   split: Type.Optional(SplitFilterSchema),
   annotator: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
 export const GateBody = Type.Object({
   run: Type.Optional(Id),
-  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  version: Type.Optional(SafeInteger({ minimum: 1 })),
   split: Type.Optional(SplitFilterSchema),
   minAgreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   minKappa: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),

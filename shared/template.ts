@@ -38,7 +38,8 @@ export interface RenderOptions {
 function lookup(obj: Record<string, unknown>, path: string): string {
   let cur: unknown = obj;
   for (const part of path.split('.')) {
-    if (typeof cur !== 'object' || cur === null) return '';
+    // own keys only: {{context.constructor}} is the item's "constructor" field or nothing, never Object's
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, part)) return '';
     cur = (cur as Record<string, unknown>)[part];
   }
   if (cur === undefined || cur === null) return '';

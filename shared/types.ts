@@ -27,6 +27,9 @@ export interface Item {
   split: Split;
 }
 
+/** One dimension of a dataset's items with each value's item count (an array, so names are never object keys). */
+export interface DimensionSummary { name: string; values: Array<{ value: string; count: number }> }
+
 export interface Criterion {
   id: number;
   datasetId: number;

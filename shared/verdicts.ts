@@ -9,8 +9,9 @@ export function verdictOptions(c: ScaleSpec): string[] {
   return Array.from({ length: c.levels ?? 0 }, (_, i) => String(i + 1));
 }
 
-const BINARY: Record<string, string> = { pass: 'pass', fail: 'fail', '1': 'pass', '0': 'fail', true: 'pass', false: 'fail', yes: 'pass', no: 'fail' };
-const PAIRWISE: Record<string, string> = { a: 'A', b: 'B', tie: 'tie', '1': 'A', '2': 'B', '0': 'tie' };
+// Maps, so a verdict written "constructor" or "toString" is not a verdict rather than Object's member
+const BINARY = new Map([['pass', 'pass'], ['fail', 'fail'], ['1', 'pass'], ['0', 'fail'], ['true', 'pass'], ['false', 'fail'], ['yes', 'pass'], ['no', 'fail']]);
+const PAIRWISE = new Map([['a', 'A'], ['b', 'B'], ['tie', 'tie'], ['1', 'A'], ['2', 'B'], ['0', 'tie']]);
 
 /**
  * Normalises a verdict as written in a file or a model reply to the criterion's canonical value
@@ -20,8 +21,8 @@ const PAIRWISE: Record<string, string> = { a: 'A', b: 'B', tie: 'tie', '1': 'A',
 export function normaliseVerdict(value: unknown, c: ScaleSpec): string | null {
   if (value === null || value === undefined) return null;
   const s = String(value).trim().toLowerCase();
-  if (c.scale === 'binary') return BINARY[s] ?? null;
-  if (c.scale === 'pairwise') return PAIRWISE[s] ?? null;
+  if (c.scale === 'binary') return BINARY.get(s) ?? null;
+  if (c.scale === 'pairwise') return PAIRWISE.get(s) ?? null;
   const n = Number(s);
   return Number.isInteger(n) && n >= 1 && n <= (c.levels ?? 0) ? String(n) : null;
 }

@@ -13,7 +13,8 @@
  * bucket by the actual usage the endpoint reported, so a limit is neither over- nor under-spent
  * for long. A 429 with Retry-After pauses every later request on the same profile via `pauseFor()`.
  *
- * Complexity: O(1) per reservation. Never throws for valid limits; a limit ≤ 0 throws RangeError.
+ * Complexity: O(1) per reservation. A limit below MIN_LIMIT_PER_MINUTE throws RangeError, and so does a
+ * reservation whose wait would exceed MAX_TIMER_MS (a timer cannot hold it: it would fire at once).
  * @example
  *   const limiter = new RateLimiter({ rpm: 600, tpm: 90_000 });
  *   const r = limiter.reserve(1200);       // { delayMs, settle }
@@ -37,6 +38,22 @@ export interface Clock { now(): number }
 
 const MINUTE_MS = 60_000;
 
+/** The longest wait a timer can hold: setTimeout fires at once (after 1 ms) for anything over 2^31 − 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The smallest RPM/TPM accepted (one per 1,000 minutes): its interval (60 000 000 ms) is 35 times
+ * below MAX_TIMER_MS, so a queue of waiting requests still fits a timer. Smaller limits are refused
+ * where they are given (CLI, API, here) rather than overflowing a timer and sending everything at once.
+ */
+export const MIN_LIMIT_PER_MINUTE = 0.001;
+
+/** Why an RPM/TPM value is not a usable limit, or null when it is. */
+export function limitProblem(perMinute: number): string | null {
+  if (!Number.isFinite(perMinute) || perMinute <= 0) return `must be a positive number, got ${perMinute}`;
+  if (perMinute < MIN_LIMIT_PER_MINUTE) return `must be at least ${MIN_LIMIT_PER_MINUTE} per minute (one per 1,000 minutes), got ${perMinute}`;
+  return null;
+}
+
 class Bucket {
   private tat = -Infinity;
   interval = 0;
@@ -44,7 +61,8 @@ class Bucket {
   constructor(perMinute: number) { this.setLimit(perMinute); }
 
   setLimit(perMinute: number) {
-    if (!(perMinute > 0)) throw new RangeError(`RateLimiter: a limit must be positive, got ${perMinute}`);
+    const problem = limitProblem(perMinute);
+    if (problem) throw new RangeError(`RateLimiter: a limit ${problem}`);
     this.interval = MINUTE_MS / perMinute;
     // A burst of one second's worth (at least one request/token) may go at once; GCRA admits τ/T + 1.
     // Providers enforce per-minute limits over shorter windows too, so a whole minute's burst would be refused.
@@ -82,6 +100,10 @@ export class RateLimiter {
     let at = Math.max(now, this.pausedUntil);
     if (this.requests) at = this.requests.earliest(at);
     if (this.tokens) at = this.tokens.earliest(at);
+    // A wait no timer can hold would fire at once: refuse this request instead (nothing is taken from the buckets).
+    if (at - now > MAX_TIMER_MS) {
+      throw new RangeError(`RateLimiter: this request would wait ${Math.round((at - now) / 86_400_000)} days under the rate limits (rpm ${this.requests ? Math.round(MINUTE_MS / this.requests.interval * 1e6) / 1e6 : '–'}, tpm ${this.tokens ? Math.round(MINUTE_MS / this.tokens.interval * 1e6) / 1e6 : '–'}), longer than a timer can wait; raise the limits`);
+    }
     this.requests?.take(at, 1);
     this.tokens?.take(at, estimatedTokens);
     const tokens = this.tokens;

@@ -5,6 +5,7 @@ import { IMPORT_BODY_LIMIT } from '../app.ts';
 import { sourceFromBody } from './body.ts';
 import { parseItems } from '../services/imports.ts';
 import { InputError } from '../services/records.ts';
+import { dimensionSummary, dimensionValue } from '../services/dimensions.ts';
 
 export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -32,12 +33,8 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const d = ws.dataset(req.params.id);
     const items = ws.repos.items.all(d.id);
     const splits = { train: 0, dev: 0, test: 0 };
-    const dimensions: Record<string, Record<string, number>> = {};
-    for (const i of items) {
-      splits[i.split]++;
-      for (const [k, v] of Object.entries(i.dimensions)) (dimensions[k] ??= {})[v] = (dimensions[k][v] ?? 0) + 1;
-    }
-    return { ...d, criteria: ws.repos.criteria.list(d.id), splitCounts: splits, dimensions };
+    for (const i of items) splits[i.split]++;
+    return { ...d, criteria: ws.repos.criteria.list(d.id), splitCounts: splits, dimensions: dimensionSummary(items) };
   });
 
   app.get('/datasets/:id/items', {
@@ -53,7 +50,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const needle = q.search?.trim().toLowerCase();
     const all = ws.repos.items.all(d.id).filter((i) => {
       if (q.split && i.split !== q.split) return false;
-      if (q.dimension && i.dimensions[q.dimension] !== q.value) return false;
+      if (q.dimension && dimensionValue(i, q.dimension) !== q.value) return false;
       if (needle && !`${i.externalId} ${i.input} ${i.output} ${i.outputB ?? ''}`.toLowerCase().includes(needle)) return false;
       const l = labels.get(i.id);
       if (q.status === 'labelled' && !(l && !l.ambiguous)) return false;

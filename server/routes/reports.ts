@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, GateBody, IdParams, ReportQuery, SplitFilterSchema } from '../../shared/schemas.ts';
+import { AnyObject, GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
 import { evaluateGate } from '../../shared/metrics/gate.ts';
 import { isAlignmentRun } from '../services/workspace.ts';
 import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
@@ -39,11 +39,11 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/criteria/:id/compare', {
-    schema: { params: IdParams, querystring: Type.Object({ a: Type.Integer({ minimum: 1 }), b: Type.Integer({ minimum: 1 }), split: Type.Optional(SplitFilterSchema) }), response: { 200: AnyObject } },
+    schema: { params: IdParams, querystring: Type.Object({ a: Id, b: Id, split: Type.Optional(SplitFilterSchema) }), response: { 200: AnyObject } },
   }, async (req) => ws.compare(ws.criterionById(req.params.id), req.query.a, req.query.b, req.query.split));
 
   app.get('/criteria/:id/estimate', {
-    schema: { params: IdParams, querystring: Type.Object({ version: Type.Integer({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: AnyObject } },
+    schema: { params: IdParams, querystring: Type.Object({ version: SafeInteger({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: AnyObject } },
   }, async (req) => ws.estimate(ws.criterionById(req.params.id), req.query.version, req.query.on));
 
   /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */

@@ -4,6 +4,7 @@ import { AnyObject, IdParams, SplitSchema } from '../../shared/schemas.ts';
 import { isPass } from '../../shared/verdicts.ts';
 import { wilsonInterval } from '../../shared/stats/index.ts';
 import { SMALL_SLICE } from '../../shared/metrics/report.ts';
+import { dimensionValue } from '../services/dimensions.ts';
 
 /** Routes that exist for the web UI's screens: compact views the other routes do not give in one call. */
 export const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -30,7 +31,7 @@ export const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const q = req.query;
     const labels = ws.repos.labels.currentByItem(c.id, c.principalAnnotator);
     const items = ws.repos.items.all(c.datasetId)
-      .filter((i) => (!q.split || i.split === q.split) && (!q.dimension || i.dimensions[q.dimension] === q.value))
+      .filter((i) => (!q.split || i.split === q.split) && (!q.dimension || dimensionValue(i, q.dimension) === q.value))
       .map((i) => {
         const l = labels.get(i.id);
         return { id: i.id, externalId: i.externalId, split: i.split, status: !l ? 'unlabelled' : l.ambiguous ? 'ambiguous' : 'labelled' };

@@ -25,17 +25,14 @@ export function labelRows(ws: Workspace, criterion: Criterion, annotator?: strin
 }
 
 /**
- * Labels with critiques as CSV: id, input, output (output_b for pairwise criteria), verdict,
+ * Labels with critiques as CSV (cells a spreadsheet would run as a formula start with `'`, which
+ * Concur's CSV import removes again): id, input, output (output_b for pairwise criteria), verdict,
  * critique, ambiguous, annotator, split, labelled_at. It re-imports as labels (`labels import`)
  * and, having input and output, as a review sheet (items + labels). Empty string when there are none.
  */
 export function labelsCsv(ws: Workspace, criterion: Criterion, annotator?: string): string {
-  const rows = labelRows(ws, criterion, annotator);
-  if (!rows.length) {
-    const cols = ['id', 'input', 'output', ...(criterion.scale === 'pairwise' ? ['output_b'] : []), 'verdict', 'critique', 'ambiguous', 'annotator', 'split', 'labelled_at'];
-    return cols.join(',') + '\r\n';
-  }
-  return toCsv(rows as unknown as Array<Record<string, unknown>>);
+  const cols = ['id', 'input', 'output', ...(criterion.scale === 'pairwise' ? ['output_b'] : []), 'verdict', 'critique', 'ambiguous', 'annotator', 'split', 'labelled_at'];
+  return toCsv(labelRows(ws, criterion, annotator), cols);
 }
 
 export interface FineTuningOptions {

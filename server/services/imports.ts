@@ -1,7 +1,7 @@
 import type { Repositories } from '../db/index.ts';
 import type { Criterion, Dataset, Run } from '../../shared/types.ts';
 import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
-import { InputError, isObject, type SourceRecord } from './records.ts';
+import { InputError, isObject, MAX_JSON_DEPTH, tooDeepField, type SourceRecord } from './records.ts';
 import { assignSplit } from './splits.ts';
 import type { NewItem } from '../db/items.ts';
 import type { NewLabel } from '../db/labels.ts';
@@ -13,7 +13,7 @@ export interface ImportSource { name: string; records: SourceRecord[] }
 export type FieldMap = Record<string, string>;
 
 export function parseFieldMap(pairs: string[]): FieldMap {
-  const map: FieldMap = {};
+  const map: FieldMap = Object.create(null);
   for (const p of pairs) {
     const m = /^([\w.]+)=(.+)$/.exec(p);
     if (!m) throw new InputError('--map', null, null, `"${p}" is not field=column`);
@@ -22,16 +22,21 @@ export function parseFieldMap(pairs: string[]): FieldMap {
   return map;
 }
 
-function pick(rec: SourceRecord, field: string, map: FieldMap): unknown {
-  const column = map[field] ?? field;
-  return getPath(rec.fields, column);
+/** The column a Concur field is read from (own keys of the map only: a field is never an Object member). */
+function columnOf(map: FieldMap, field: string): string {
+  return Object.hasOwn(map, field) ? map[field]! : field;
 }
 
+function pick(rec: SourceRecord, field: string, map: FieldMap): unknown {
+  return getPath(rec.fields, columnOf(map, field));
+}
+
+/** A column by name, or a dotted path into nested objects; own keys only, so "constructor" is a column, not Object's. */
 function getPath(obj: Record<string, unknown>, path: string): unknown {
-  if (path in obj) return obj[path];
+  if (Object.hasOwn(obj, path)) return obj[path];
   let cur: unknown = obj;
   for (const part of path.split('.')) {
-    if (!isObject(cur)) return undefined;
+    if (!isObject(cur) || !Object.hasOwn(cur, part)) return undefined;
     cur = cur[part];
   }
   return cur;
@@ -48,7 +53,7 @@ function text(v: unknown): string | null {
 function requireText(src: ImportSource, rec: SourceRecord, field: string, map: FieldMap, allowEmpty = false): string {
   const v = text(pick(rec, field, map));
   if (v === null || (!allowEmpty && v.trim() === '')) {
-    const column = map[field] ?? field;
+    const column = columnOf(map, field);
     throw new InputError(src.name, rec.line, column, `is missing or empty${column !== field ? ` (mapped to ${field})` : ''}`);
   }
   return v;
@@ -59,7 +64,7 @@ export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
   const seen = new Map<string, number>();
   return src.records.map((rec) => {
     const externalId = requireText(src, rec, 'id', map);
-    if (seen.has(externalId)) throw new InputError(src.name, rec.line, map.id ?? 'id', `duplicate id "${externalId}" (also on line ${seen.get(externalId)})`);
+    if (seen.has(externalId)) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `duplicate id "${externalId}" (also on line ${seen.get(externalId)})`);
     seen.set(externalId, rec.line);
     const input = requireText(src, rec, 'input', map);
     const output = requireText(src, rec, 'output', map, true);
@@ -74,24 +79,28 @@ export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
 function parseContext(src: ImportSource, rec: SourceRecord, map: FieldMap): Record<string, unknown> {
   const v = pick(rec, 'context', map);
   if (v === undefined || v === null || v === '') return {};
-  if (isObject(v)) return v;
+  const tooDeep = (obj: Record<string, unknown>) => {
+    if (tooDeepField({ context: obj }) !== null) throw new InputError(src.name, rec.line, columnOf(map, 'context'), `nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`);
+    return obj;
+  };
+  if (isObject(v)) return tooDeep(v);
   if (typeof v === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(v);
-      if (isObject(parsed)) return parsed;
-    } catch { /* reported below */ }
-    throw new InputError(src.name, rec.line, map.context ?? 'context', 'must be a JSON object (or a string holding one)');
+    let parsed: unknown;
+    try { parsed = JSON.parse(v); } catch { /* reported below */ }
+    if (isObject(parsed)) return tooDeep(parsed);
+    throw new InputError(src.name, rec.line, columnOf(map, 'context'), 'must be a JSON object (or a string holding one)');
   }
-  throw new InputError(src.name, rec.line, map.context ?? 'context', 'must be a JSON object');
+  throw new InputError(src.name, rec.line, columnOf(map, 'context'), 'must be a JSON object');
 }
 
 function parseDimensions(src: ImportSource, rec: SourceRecord, map: FieldMap): Record<string, string> {
-  const dims: Record<string, string> = {};
+  // null prototype: a dimension named "__proto__" is kept as data (a plain {} would drop it silently)
+  const dims: Record<string, string> = Object.create(null);
   const v = pick(rec, 'dimensions', map);
   if (v !== undefined && v !== null && v !== '') {
     let obj: unknown = v;
     if (typeof v === 'string') { try { obj = JSON.parse(v); } catch { obj = null; } }
-    if (!isObject(obj)) throw new InputError(src.name, rec.line, map.dimensions ?? 'dimensions', 'must be an object of name → value');
+    if (!isObject(obj)) throw new InputError(src.name, rec.line, columnOf(map, 'dimensions'), 'must be an object of name → value');
     for (const [k, val] of Object.entries(obj)) {
       if (val === null || val === undefined) continue;
       if (isObject(val) || Array.isArray(val)) throw new InputError(src.name, rec.line, `dimensions.${k}`, 'must be a single value (text or number)');
@@ -143,13 +152,13 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
   const rows: NewLabel[] = src.records.map((rec) => {
     const id = requireText(src, rec, 'id', map);
     const item = repos.items.byExternalId(criterion.datasetId, id);
-    if (!item) throw new InputError(src.name, rec.line, map.id ?? 'id', `no item "${id}" in this dataset`);
+    if (!item) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `no item "${id}" in this dataset`);
     const ambiguous = parseBool(pick(rec, 'ambiguous', map));
     const raw = pick(rec, 'verdict', map);
     const verdict = normaliseVerdict(raw, criterion);
     const blank = raw === undefined || raw === null || String(raw).trim() === '';
     if (!verdict && !(ambiguous && blank)) {
-      throw new InputError(src.name, rec.line, map.verdict ?? 'verdict', blank ? `is missing (expected ${describeVerdicts(criterion)})` : `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)}`);
+      throw new InputError(src.name, rec.line, columnOf(map, 'verdict'), blank ? `is missing (expected ${describeVerdicts(criterion)})` : `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)}`);
     }
     const who = text(pick(rec, 'annotator', map)) || annotator || criterion.principalAnnotator;
     return { itemId: item.id, annotator: who, verdict, critique: text(pick(rec, 'critique', map)) ?? '', ambiguous, source: 'import' };
@@ -178,12 +187,12 @@ export function importRun(repos: Repositories, criterion: Criterion, src: Import
   for (const rec of src.records) {
     const id = requireText(src, rec, 'id', map);
     const item = repos.items.byExternalId(criterion.datasetId, id);
-    if (!item) throw new InputError(src.name, rec.line, map.id ?? 'id', `no item "${id}" in this dataset`);
+    if (!item) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `no item "${id}" in this dataset`);
     const sampleRaw = pick(rec, 'sample', map);
     const sample = sampleRaw === undefined || sampleRaw === '' ? 0 : Number(sampleRaw);
     if (!Number.isInteger(sample) || sample < 0) throw new InputError(src.name, rec.line, 'sample', 'must be a non-negative integer');
     const key = `${item.id}:${sample}`;
-    if (seen.has(key)) throw new InputError(src.name, rec.line, map.id ?? 'id', `duplicate verdict for "${id}" (sample ${sample})`);
+    if (seen.has(key)) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `duplicate verdict for "${id}" (sample ${sample})`);
     seen.add(key);
     samples = Math.max(samples, sample + 1);
     const raw = pick(rec, 'verdict', map);
@@ -191,7 +200,7 @@ export function importRun(repos: Repositories, criterion: Criterion, src: Import
     const blank = raw === undefined || raw === null || String(raw).trim() === '';
     const givenError = text(pick(rec, 'error', map));
     if (!verdict && !blank && !givenError) {
-      throw new InputError(src.name, rec.line, map.verdict ?? 'verdict', `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)} (leave it empty and set "error" for an unparseable judge output)`);
+      throw new InputError(src.name, rec.line, columnOf(map, 'verdict'), `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)} (leave it empty and set "error" for an unparseable judge output)`);
     }
     judgments.push({
       itemId: item.id, sample, verdict: verdict, critique: text(pick(rec, 'critique', map)) ?? '',

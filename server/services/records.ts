@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { unprotectCell } from './csv.ts';
 
 export type FileFormat = 'jsonl' | 'csv' | 'json';
 
@@ -15,6 +16,33 @@ export class InputError extends Error {
 }
 
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+/** How deep objects and arrays may nest inside one field of a record (a context of 50,000 levels is an attack, not data). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The first field of a record whose value nests objects/arrays deeper than `limit`, or null.
+ * Iterative, so a value nested 50,000 levels deep is measured without overflowing the stack
+ * (JSON.stringify and the validators later would).
+ */
+export function tooDeepField(fields: Record<string, unknown>, limit = MAX_JSON_DEPTH): string | null {
+  for (const [field, value] of Object.entries(fields)) {
+    const stack: Array<[unknown, number]> = [[value, 0]];
+    while (stack.length) {
+      const [v, depth] = stack.pop()!;
+      if (typeof v !== 'object' || v === null) continue;
+      if (depth + 1 > limit) return field;
+      for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return null;
+}
+
+/** Throws an InputError naming the field when a record nests deeper than MAX_JSON_DEPTH. */
+export function checkDepth(fields: Record<string, unknown>, file: string, line: number | null): void {
+  const field = tooDeepField(fields);
+  if (field !== null) throw new InputError(file, line, field, `nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`);
+}
 
 export function detectFormat(file: string, explicit?: string): FileFormat {
   if (explicit) {
@@ -55,6 +83,7 @@ function parseJsonl(text: string, name: string): SourceRecord[] {
       throw new InputError(name, i + 1, null, `not valid JSON (${(e as Error).message})`);
     }
     if (!isObject(value)) throw new InputError(name, i + 1, null, 'expected a JSON object');
+    checkDepth(value, name, i + 1);
     out.push({ line: i + 1, fields: value });
   }
   return out;
@@ -73,6 +102,7 @@ function parseJsonArray(text: string, name: string): SourceRecord[] {
   return array.map((v, i) => {
     const line = starts[i] ?? 1;
     if (!isObject(v)) throw new InputError(name, line, null, `element ${i + 1} is not an object`);
+    checkDepth(v, name, line);
     return { line, fields: v };
   });
 }
@@ -83,7 +113,11 @@ function parseCsvRecords(text: string, name: string): SourceRecord[] {
   // therefore hold LF line breaks, whatever the file used.
   text = text.replace(/\r\n/g, '\n');
   try {
-    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+    // cast: undo the `'` Concur's CSV export puts before formula-like cells, so export → import round-trips exactly
+    const rows = parseCsv(text, {
+      columns: true, skip_empty_lines: true, info: true, relax_column_count: false, trim: false,
+      cast: (value, context) => (context.header ? value : unprotectCell(value)),
+    }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
     // info.lines is the line the record ends on; a multi-line record starts earlier, so count back its newlines
     return rows.map(({ record, info }) => ({ line: info.lines - countNewlines(record), fields: record }));
   } catch (e) {
@@ -112,6 +146,7 @@ function lineAt(text: string, pos: number): number {
 export function jsonArrayElementLines(text: string, path: string[]): number[] {
   interface Frame { arr: boolean; key: string | null; wantKey: boolean; path: string[] }
   const target = path.join('\u0001');
+  const DEEP = ['\u0002'];
   const out: number[] = [];
   const stack: Frame[] = [];
   let line = 1;
@@ -135,7 +170,8 @@ export function jsonArrayElementLines(text: string, path: string[]): number[] {
     }
     if (ch === '{' || ch === '[') {
       if (isTarget(top)) out.push(line);
-      stack.push({ arr: ch === '[', key: null, wantKey: ch === '{', path: childPath(top) });
+      // frames deeper than the target cannot be it: they keep no path, so a 50,000-level value costs O(n), not O(n²)
+      stack.push({ arr: ch === '[', key: null, wantKey: ch === '{', path: stack.length > path.length ? DEEP : childPath(top) });
       continue;
     }
     if (ch === '}' || ch === ']') { stack.pop(); continue; }

@@ -3,7 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Repositories } from '../db/index.ts';
 import type { Dataset } from '../../shared/types.ts';
-import { InputError, isObject } from './records.ts';
+import { checkDepth, InputError, isObject } from './records.ts';
 import { parseItems, type FieldMap, type ItemImportResult } from './imports.ts';
 import { assignSplit } from './splits.ts';
 
@@ -51,6 +51,7 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
         throw new InputError(file, line, null, `not valid JSON (${(e as Error).message})`);
       }
       if (!isObject(value)) throw new InputError(file, line, null, 'expected a JSON object');
+      checkDepth(value, file, line);
       const item = parseItems({ name: file, records: [{ line, fields: value }] }, map)[0]!;
       const firstLine = seen.remember(item.externalId, line);
       if (firstLine !== null) throw new InputError(file, line, map.id ?? 'id', `duplicate id "${item.externalId}" (also on line ${firstLine})`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LimiterRegistry, RateLimiter, estimateTokens } from '../../server/judge/limiter.ts';
+import { LimiterRegistry, MAX_TIMER_MS, MIN_LIMIT_PER_MINUTE, RateLimiter, estimateTokens, limitProblem } from '../../server/judge/limiter.ts';
 
 /** A clock the test moves by hand, so no assertion depends on wall time. */
 function manualClock(start = 1000) {
@@ -93,5 +93,35 @@ describe('estimateTokens', () => {
     expect(estimateTokens(0)).toBe(0);
     expect(estimateTokens(1)).toBe(1);
     expect(estimateTokens(400)).toBe(100);
+  });
+});
+
+describe('RateLimiter: waits a timer can hold', () => {
+  it('refuses limits below MIN_LIMIT_PER_MINUTE, whose waits would overflow setTimeout', () => {
+    for (const bad of [1e-9, 0.0009, -1, Number.POSITIVE_INFINITY]) expect(() => new RateLimiter({ rpm: bad })).toThrow(RangeError);
+    for (const bad of [1e-9, 0.0009, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(limitProblem(bad)).not.toBeNull();
+    expect(limitProblem(MIN_LIMIT_PER_MINUTE)).toBeNull();
+  });
+
+  it('at the smallest limit, never sends everything at once: every wait fits a timer and each is one interval later', () => {
+    const limiter = new RateLimiter({ rpm: MIN_LIMIT_PER_MINUTE }, manualClock());
+    const delays = Array.from({ length: 30 }, () => limiter.reserve(0).delayMs);
+    expect(delays[0]).toBe(0);
+    for (let i = 1; i < delays.length; i++) {
+      expect(delays[i]! - delays[i - 1]!).toBe(60_000 / MIN_LIMIT_PER_MINUTE);
+      expect(delays[i]).toBeLessThanOrEqual(MAX_TIMER_MS);
+    }
+  });
+
+  it('refuses a reservation whose wait no timer can hold, without spending the budget', () => {
+    const limiter = new RateLimiter({ tpm: 1 }, manualClock());
+    expect(limiter.reserve(10).delayMs).toBe(0);
+    // 100 000 000 tokens at one per minute: the next request would wait ~11,000 years
+    limiter.reserve(100_000_000);
+    expect(() => limiter.reserve(1)).toThrow(/longer than a timer can wait; raise the limits/);
+    // the refused request took nothing: a fresh limiter sees the same wait as before
+    const again = new RateLimiter({ tpm: 1 }, manualClock());
+    again.reserve(10);
+    expect(again.reserve(1).delayMs).toBe(600_000);
   });
 });

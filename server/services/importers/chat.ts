@@ -88,7 +88,7 @@ export function fromChatJsonl(text: string, fileName: string): ConvertedImport {
       ? contentText(convo[0]!.content)
       : convo.map(messageText).join('\n\n');
 
-    const context: Record<string, unknown> = {};
+    const context: Record<string, unknown> = Object.create(null);
     if (system.length) context.system = system.join('\n\n');
     if (isObject(rec.fields.context)) Object.assign(context, rec.fields.context);
     const given = rec.fields.id ?? rec.fields.custom_id;

@@ -40,10 +40,10 @@ export function asText(v: unknown): string {
 }
 
 /** Scalar metadata as dimensions (objects and arrays are not slices; they are skipped). */
-export function scalarDimensions(meta: unknown, into: Record<string, string> = {}, keep = false): Record<string, string> {
+export function scalarDimensions(meta: unknown, into: Record<string, string> = Object.create(null), keep = false): Record<string, string> {
   if (!isObject(meta)) return into;
   for (const [k, v] of Object.entries(meta)) {
-    if (keep && k in into) continue;
+    if (keep && Object.hasOwn(into, k)) continue;
     if (typeof v === 'string' && v.trim() !== '') into[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') into[k] = String(v);
   }

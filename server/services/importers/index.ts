@@ -111,7 +111,9 @@ export interface ImportConvertedResult {
 function inOriginalTerms(e: unknown, src: ConvertedSource | null): unknown {
   if (!(e instanceof InputError) || !src?.origins || !e.field) return e;
   const [head, ...rest] = e.field.split('.');
-  const origin = src.origins[e.field] ?? (rest.length ? src.origins[head!] && `${src.origins[head!]}.${rest.join('.')}` : undefined);
+  const origins = src.origins;
+  const own = (k: string) => (Object.hasOwn(origins, k) ? origins[k] : undefined);
+  const origin = own(e.field) ?? (rest.length ? own(head!) && `${own(head!)}.${rest.join('.')}` : undefined);
   return origin && origin !== e.field ? new InputError(e.file, e.line, origin, e.reason) : e;
 }
 

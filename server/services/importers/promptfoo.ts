@@ -88,7 +88,7 @@ export function fromPromptfoo(text: string, fileName: string, opts: PromptfooOpt
     const providerName = asText(provider.label).trim() || providerId;
     const outputText = asText(output);
 
-    const dimensions: Record<string, string> = {};
+    const dimensions: Record<string, string> = Object.create(null);
     if (providerName) dimensions.provider = providerName;
     if (typeof prompt.label === 'string' && prompt.label.trim()) dimensions.prompt = prompt.label.trim();
     const description = asText(testCase.description ?? r.description).trim();

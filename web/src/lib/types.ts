@@ -2,7 +2,7 @@
  * Shapes of the API responses the web app reads. Domain records come from shared/types.ts;
  * these add what the routes put around them (progress, endpoint info, report outcomes).
  */
-import type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
+import type { Criterion, Dataset, DimensionSummary, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
 import type { AnnotatorAgreement } from '../../../shared/metrics/annotators.ts';
 import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
 import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
@@ -17,8 +17,8 @@ export interface DatasetSummary extends Dataset { criteria: Criterion[] }
 
 export interface DatasetDetail extends DatasetSummary {
   splitCounts: Record<Split, number>;
-  /** dimension → value → item count */
-  dimensions: Record<string, Record<string, number>>;
+  /** each dimension with its values' item counts (an array: dimension names are data, never object keys) */
+  dimensions: DimensionSummary[];
 }
 
 export interface LabelledItem extends Item { label?: Label | null }
