@@ -9,6 +9,8 @@ import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts
 import type { CorrectedPassRate } from '../../../shared/stats/corrected-pass-rate.ts';
 import type { BinaryMetrics } from '../../../shared/stats/binary-agreement.ts';
 import type { RunProgress } from '../../../shared/runs.ts';
+import type { OutcomeRowLike } from '../../../shared/metrics/compare.ts';
+import type { Exclusion } from '../../../shared/metrics/outcomes.ts';
 
 export type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split, ConsistencyReport, GateThresholds, RunProgress };
 
@@ -65,14 +67,10 @@ export interface HeadlineMetrics {
 
 export interface SliceMetrics extends HeadlineMetrics { dimension: string; value: string; small: boolean }
 
-export interface OutcomeRow {
-  itemId: number;
-  externalId: string;
+/** One item of a report with `outcomes=true`: the shared outcome fields plus critiques and tags. */
+export interface OutcomeRow extends OutcomeRowLike {
   split: Split;
-  dimensions: Record<string, string>;
-  expert: string | null;
-  judge: string | null;
-  excluded: 'fewShot' | 'unlabelled' | 'ambiguous' | 'errors' | null;
+  excluded: Exclusion | null;
   samples: Array<string | null>;
   expertCritique: string;
   expertLabelId: number | null;
