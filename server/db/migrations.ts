@@ -3,7 +3,7 @@
  * `user_version = index` to `index + 1`. Never edit a shipped migration: add one.
  */
 export const migrations: string[] = [
-  // 1: the domain model of DESIGN.md
+  // 1: the domain model (see docs/ARCHITECTURE.md)
   `
   CREATE TABLE datasets (
     id INTEGER PRIMARY KEY,

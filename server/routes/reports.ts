@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
 import { evaluateGate } from '../../shared/metrics/gate.ts';
-import { isAlignmentRun } from '../services/workspace.ts';
+import { reportableRuns } from '../../shared/runs.ts';
 import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -42,14 +42,15 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { params: IdParams, querystring: Type.Object({ a: Id, b: Id, split: Type.Optional(SplitFilterSchema) }), response: { 200: AnyObject } },
   }, async (req) => ws.compare(ws.criterionById(req.params.id), req.query.a, req.query.b, req.query.split));
 
-  app.get('/criteria/:id/estimate', {
+  /** Rogan–Gladen corrected pass rate of a version on unlabelled items it judged. */
+  app.get('/criteria/:id/corrected-pass-rate', {
     schema: { params: IdParams, querystring: Type.Object({ version: SafeInteger({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: AnyObject } },
-  }, async (req) => ws.estimate(ws.criterionById(req.params.id), req.query.version, req.query.on));
+  }, async (req) => ws.correctedPassRate(ws.criterionById(req.params.id), req.query.version, req.query.on));
 
   /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */
   app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {
     const c = ws.criterionById(req.params.id);
-    const runs = ws.repos.runs.list(c.id).filter((r) => r.done > 0 && isAlignmentRun(c, r));
+    const runs = reportableRuns(ws.repos.runs.list(c.id), c.datasetId);
     const versions = ws.repos.versions.list(c.id);
     const rows = runs.map((run) => {
       const metrics = Object.fromEntries((['dev', 'test'] as const).map((split) => {

@@ -3,7 +3,8 @@ import Type from 'typebox';
 import { AnyObject, IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
 import { IMPORT_BODY_LIMIT } from '../app.ts';
 import { sourceFromBody } from './body.ts';
-import { progressOf, type RunProgress } from '../judge/engine.ts';
+import type { RunProgress } from '../judge/engine.ts';
+import { progressOf } from '../../shared/runs.ts';
 import { ValidationError } from '../services/errors.ts';
 
 /** A model's price in USD per million tokens (input = prompt, output = completion). */
@@ -44,10 +45,10 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
-  app.post('/criteria/:id/runs/estimate', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
+  app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
     ws.engine.estimate(planOf(req.params.id, req.body)));
 
-  /** The per-model price table (USD per million tokens) that run costs and estimates use. */
+  /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
   app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());
 
   app.put('/prices', { schema: { body: PriceSchema, response: { 200: PriceSchema } } }, async (req) => {

@@ -1,15 +1,7 @@
 import type { ReportResult } from './workspace.ts';
-import type { Interval } from '../../shared/stats/index.ts';
 import type { BinaryMetrics } from '../../shared/stats/index.ts';
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
-const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
-const ci = (iv: Interval, f: (x: number | null) => string) => (iv.value === null ? 'undefined' : `${f(iv.value)} (95% CI ${f(iv.low)}–${f(iv.high)})`);
-/** A kappa interval for display: the asymptotic bounds (kept unclipped in JSON, as statsmodels gives them) clipped to [−1, 1]. */
-const clip = (x: number | null) => (x === null ? null : Math.max(-1, Math.min(1, x)));
-const kci = (iv: Interval) => ci({ value: iv.value, low: clip(iv.low), high: clip(iv.high) }, (x) => num(x));
-
-export const KAPPA_PARADOX = 'Kappa corrects agreement for chance; when one class dominates it can be low even though agreement is high (the kappa paradox), so PABAK and Gwet\'s AC1, which are less sensitive to prevalence, are shown beside it.';
+import { interval, num, pct, signedPts } from '../../shared/format.ts';
+import { KAPPA_PARADOX } from '../../shared/metrics/explain.ts';
 
 /** The JSON contract of `concur report --format json` (extra fields welcome). */
 export function reportJson(r: ReportResult) {
@@ -26,13 +18,13 @@ interface Section { title: string; note?: string; head: string[]; rows: string[]
 
 function passFailRows(m: Omit<BinaryMetrics, 'confusion'>, labels: [string, string] = ['pass', 'fail']): string[][] {
   return [
-    [`TPR (judge ${labels[0]}, given expert ${labels[0]})`, ci(m.tpr, pct)],
-    [`TNR (judge ${labels[1]}, given expert ${labels[1]})`, ci(m.tnr, pct)],
+    [`TPR (judge ${labels[0]}, given expert ${labels[0]})`, interval(m.tpr)],
+    [`TNR (judge ${labels[1]}, given expert ${labels[1]})`, interval(m.tnr)],
     [`${labels[1]} class precision / recall / F1`, `${num(m.failClass.precision)} / ${num(m.failClass.recall)} / ${num(m.failClass.f1)}`],
     ['Balanced accuracy', num(m.balancedAccuracy)],
-    [`Expert ${labels[0]} rate (prevalence)`, ci(m.prevalence, pct)],
-    [`Judge ${labels[0]} rate`, ci(m.judgePassRate, pct)],
-    [`Bias (judge − expert ${labels[0]} rate)`, m.bias === null ? '—' : `${m.bias >= 0 ? '+' : ''}${(m.bias * 100).toFixed(1)} pts`],
+    [`Expert ${labels[0]} rate (prevalence)`, interval(m.prevalence)],
+    [`Judge ${labels[0]} rate`, interval(m.judgePassRate)],
+    [`Bias (judge − expert ${labels[0]} rate)`, signedPts(m.bias)],
   ];
 }
 
@@ -42,11 +34,11 @@ function sections(r: ReportResult): Section[] {
   const out: Section[] = [];
   const headline: string[][] = [
     ['Items compared (n)', String(m.n)],
-    ['Agreement', ci(m.agreement, pct)],
-    [`Cohen's kappa${m.scale === 'binary' ? '' : ` (${m.confusion.labels.length} categories)`}`, kci(m.kappa)],
+    ['Agreement', interval(m.agreement)],
+    [`Cohen's kappa${m.scale === 'binary' ? '' : ` (${m.confusion.labels.length} categories)`}`, interval(m.kappa, 'num')],
     ['PABAK / Gwet AC1', `${num(m.pabak)} / ${num(m.ac1)}`],
   ];
-  if (m.weightedKappa) headline.push(['Weighted kappa, linear', ci(m.weightedKappa.linear, (x) => num(x))], ['Weighted kappa, quadratic', ci(m.weightedKappa.quadratic, (x) => num(x))]);
+  if (m.weightedKappa) headline.push(['Weighted kappa, linear', interval(m.weightedKappa.linear, 'num')], ['Weighted kappa, quadratic', interval(m.weightedKappa.quadratic, 'num')]);
   if (m.scale !== 'pairwise') headline.push(...passFailRows(m));
   out.push({ title: 'Agreement with the expert', note: KAPPA_PARADOX, head: ['Metric', 'Value'], rows: headline });
   out.push({
@@ -57,7 +49,7 @@ function sections(r: ReportResult): Section[] {
     const w = m.withoutTies;
     out.push({
       title: 'Without ties (items where neither expert nor judge says tie; "A" plays the role of pass)', head: ['Metric', 'Value'],
-      rows: [['Items (n)', String(w.n)], ['Agreement', ci(w.agreement, pct)], ["Cohen's kappa", kci(w.kappa)], ...passFailRows(w, ['A', 'B'])],
+      rows: [['Items (n)', String(w.n)], ['Agreement', interval(w.agreement)], ["Cohen's kappa", interval(w.kappa, 'num')], ...passFailRows(w, ['A', 'B'])],
     });
   }
   if (m.annotators.annotators.length >= 2) {
@@ -69,20 +61,20 @@ function sections(r: ReportResult): Section[] {
     });
     out.push({
       title: 'The judge against each annotator', head: ['Annotator', 'n', 'Agreement', "Cohen's kappa"],
-      rows: m.annotators.judge.map((j) => [j.annotator, String(j.n), ci(j.agreement, pct), kci(j.kappa)]),
+      rows: m.annotators.judge.map((j) => [j.annotator, String(j.n), interval(j.agreement), interval(j.kappa, 'num')]),
     });
   }
   const c = m.consistency;
   const cons: string[][] = [];
   if (c.samples) cons.push([`Self-agreement over ${c.samples.samplesPerItem} samples`, `${pct(c.samples.selfAgreement)} (flip rate ${pct(c.samples.flipRate)}, ${c.samples.items} items; metrics use the majority verdict)`]);
   for (const o of c.orderSensitivity) cons.push([`Few-shot order flip rate vs run #${o.runId} (${o.name})`, `${pct(o.flipRate)} of ${o.n} items`]);
-  for (const p of c.positionConsistency) cons.push([`Position consistency vs swapped run #${p.runId} (${p.name})`, `${ci(p.rate, pct)} of ${p.n} items keep their verdict`]);
+  for (const p of c.positionConsistency) cons.push([`Position consistency vs swapped run #${p.runId} (${p.name})`, `${interval(p.rate)} of ${p.n} items keep their verdict`]);
   if (cons.length) out.push({ title: 'Consistency', head: ['Check', 'Result'], rows: cons });
   if (c.verbosity.length) {
     out.push({
       title: 'Verbosity bias (pass rate by output-length quartile)', note: 'A gap that grows with length means the judge rewards longer outputs more than the expert does.',
       head: ['Quartile', 'Output chars', 'n', 'Expert pass rate', 'Judge pass rate', 'Gap'],
-      rows: c.verbosity.map((v) => [`Q${v.quartile}`, `${v.minChars}–${v.maxChars}`, String(v.n), pct(v.expertPassRate.value), pct(v.judgePassRate.value), v.gap === null ? '—' : `${v.gap >= 0 ? '+' : ''}${(v.gap * 100).toFixed(1)} pts`]),
+      rows: c.verbosity.map((v) => [`Q${v.quartile}`, `${v.minChars}–${v.maxChars}`, String(v.n), pct(v.expertPassRate.value), pct(v.judgePassRate.value), signedPts(v.gap)]),
     });
   }
   if (m.slices.length) {

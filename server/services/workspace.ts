@@ -16,6 +16,7 @@ import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/comp
 import { verdictStability, verdictStabilityFromCounts } from '../../shared/metrics/bias.ts';
 import { correctedPassRate } from '../../shared/stats/index.ts';
 import { verdictOptions, isPass } from '../../shared/verdicts.ts';
+import { hasResults, isConsistencyRerun, measuringRun } from '../../shared/runs.ts';
 
 import { MAJORITY } from '../db/labels.ts';
 export { MAJORITY };
@@ -184,18 +185,18 @@ export class Workspace {
       if (run.criterionId !== criterion.id) throw new NotFoundError(`run #${q.runId} is not a run of "${criterion.name}"`);
       return run;
     }
-    // Without an explicit run: only alignment runs count — on the criterion's own labelled items,
-    // not position-swap or few-shot-order reruns, nor runs that judged another dataset's traffic.
-    const finished = this.repos.runs.list(criterion.id).filter((r) => isAlignmentRun(criterion, r) && (r.status === 'done' || (r.status !== 'queued' && r.done > 0)));
+    // Without an explicit run: the shared rule (alignment runs only: on the criterion's own labelled
+    // items, not position-swap or few-shot-order reruns, nor runs that judged another dataset's traffic).
+    const runs = this.repos.runs.list(criterion.id);
     if (q.versionNumber !== undefined) {
       const v = this.version(criterion, q.versionNumber);
-      const r = finished.find((x) => x.versionId === v.id);
+      const r = measuringRun(runs, criterion.datasetId, { versionId: v.id });
       if (!r) throw new NotFoundError(`version ${q.versionNumber} of "${criterion.name}" has no finished run yet`);
       return r;
     }
-    const done = finished.find((r) => r.status === 'done') ?? finished[0];
-    if (!done) throw new NotFoundError(`criterion "${criterion.name}" has no finished run yet`);
-    return done;
+    const r = measuringRun(runs, criterion.datasetId);
+    if (!r) throw new NotFoundError(`criterion "${criterion.name}" has no finished run yet`);
+    return r;
   }
 
   /** Outcomes of a run against an annotator's current labels (the population rules of the design). */
@@ -299,7 +300,7 @@ export class Workspace {
 
   /** Few-shot order and A/B position reruns of the same version on the same items. */
   private addRerunConsistency(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, outcomes: Outcome[] | null, report: AlignmentReport) {
-    if (run.versionId === null || run.variant.permuteSeed !== undefined || run.variant.swap) return;
+    if (run.versionId === null || isConsistencyRerun(run)) return;
     // both runs one-sample: counted by one SQL join; otherwise from the outcomes (read once, if not given)
     const stability = (other: Run) => (outcomes === null && this.repos.alignment.samplesRecorded(other.id) <= 1
       ? (({ n, same }) => verdictStabilityFromCounts(n, same))(this.repos.alignment.stability(run.id, other.id, split))
@@ -330,7 +331,7 @@ export class Workspace {
         label.verdict = expert; label.ambiguous = ambiguous === 1;
         const l = labelled ? label : undefined;
         if (exclusionOf(fewA.has(itemId), l, judgedA === 1, judgeA) || !inB || exclusionOf(fewB.has(itemId), l, judgedB === 1, judgeB)) continue;
-        cmp.add(externalId, expert === judgeA, expert === judgeB);
+        cmp.add(itemId, externalId, expert!, judgeA!, judgeB!, () => this.repos.items.get(itemId)?.dimensions ?? Object.create(null));
       }
       return { a: a.id, b: b.id, split: s, ...cmp.result() };
     }
@@ -342,17 +343,18 @@ export class Workspace {
    * TPR/TNR on the labelled test split. `onDataset` names the dataset of the unlabelled items
    * (default: the criterion's own).
    */
-  estimate(criterion: Criterion, versionNumber: number, onDataset?: string, opts: { iterations?: number; seed?: number } = {}) {
+  correctedPassRate(criterion: Criterion, versionNumber: number, onDataset?: string, opts: { iterations?: number; seed?: number } = {}) {
     if (criterion.scale === 'pairwise') throw new ValidationError('criterion', 'a corrected pass rate applies to binary and ordinal criteria');
     const version = this.version(criterion, versionNumber);
     const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
-    const runs = this.repos.runs.list(criterion.id).filter((r) => r.versionId === version.id && r.done > 0 && !r.variant.swap && r.variant.permuteSeed === undefined);
-    const calibration = runs.find((r) => r.datasetId === criterion.datasetId && (r.split === 'test' || r.split === 'all'));
+    const runs = this.repos.runs.list(criterion.id);
+    const calibration = measuringRun(runs, criterion.datasetId, { versionId: version.id, split: 'test' });
     if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`);
     const labelled = this.outcomes(criterion, calibration, 'test', criterion.principalAnnotator).filter((o) => !o.excluded)
       .map((o) => ({ expertPass: isPass(o.expert!, criterion)!, judgePass: isPass(o.judge!, criterion)! }));
     const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
-    const pool = runs.filter((r) => r.datasetId === target.id && r.scope === 'all');
+    // unlabelled items the version judged on the target dataset (every item, not only the labelled ones)
+    const pool = runs.filter((r) => r.versionId === version.id && r.datasetId === target.id && r.scope === 'all' && hasResults(r) && !isConsistencyRerun(r));
     const unlabelled = new Map<number, boolean>();
     for (const r of pool) {
       for (const o of this.outcomes(criterion, r, 'all', criterion.principalAnnotator)) {
@@ -366,11 +368,11 @@ export class Workspace {
     const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
     return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };
   }
+
+  /** @deprecated the old name, kept only while server/cli.ts still calls it: use {@link correctedPassRate}. */
+  estimate(criterion: Criterion, versionNumber: number, onDataset?: string, opts: { iterations?: number; seed?: number } = {}) {
+    return this.correctedPassRate(criterion, versionNumber, onDataset, opts);
+  }
 }
 
 export { LabelConflictError };
-
-/** A run that measures the judge against the labels: on the criterion's dataset and not a consistency rerun. */
-export function isAlignmentRun(criterion: Criterion, r: Run): boolean {
-  return r.datasetId === criterion.datasetId && !r.variant.swap && r.variant.permuteSeed === undefined;
-}

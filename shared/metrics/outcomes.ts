@@ -1,5 +1,6 @@
 import type { Criterion, Split, SplitFilter } from '../types.ts';
 import { selfAgreement } from '../stats/index.ts';
+import { verdictOptions } from '../verdicts.ts';
 
 export interface OutcomeItem { id: number; externalId: string; split: Split; dimensions: Record<string, string> }
 export interface OutcomeLabel { verdict: string | null; ambiguous: boolean; critique?: string }
@@ -80,6 +81,32 @@ export function exclusionOf(fewShot: boolean, label: OutcomeLabel | undefined, j
   if (!judged) return 'notJudged';
   if (judge === null) return 'errors';
   return null;
+}
+
+/** What every outcome shape carries: the server's {@link Outcome} and the API's outcome rows. */
+export interface OutcomeVerdicts { expert: string | null; judge: string | null; excluded: string | null }
+
+/** Whether an outcome counts in the metrics: labelled, not ambiguous, judged, not a few-shot example. */
+export const isCompared = (o: OutcomeVerdicts): boolean => o.excluded === null && o.expert !== null && o.judge !== null;
+
+/** The outcomes that count in the metrics (see {@link isCompared}), in their order. */
+export const compared = <T extends OutcomeVerdicts>(outcomes: T[]): T[] => outcomes.filter(isCompared);
+
+/**
+ * The k×k confusion matrix (rows expert, columns judge) on the criterion's own verdicts, built
+ * from outcomes so every cell maps to exactly the items listed under it. Population: the
+ * compared outcomes; a verdict outside the criterion's scale is not counted.
+ */
+export function confusionFromOutcomes(criterion: Pick<Criterion, 'scale' | 'levels' | 'passAt'>, outcomes: OutcomeVerdicts[]): { labels: readonly string[]; matrix: number[][] } {
+  const labels = verdictOptions(criterion);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const matrix = labels.map(() => labels.map(() => 0));
+  for (const o of outcomes) {
+    if (!isCompared(o)) continue;
+    const r = index.get(o.expert!), c = index.get(o.judge!);
+    if (r !== undefined && c !== undefined) matrix[r]![c]!++;
+  }
+  return { labels, matrix };
 }
 
 // Shared read-only sample lists for the one-sample case (no allocation per item).

@@ -56,10 +56,10 @@ describe('POST /api/criteria/:id/runs', () => {
   });
 });
 
-describe('POST /api/criteria/:id/runs/estimate', () => {
-  it('estimates requests, tokens and cost without creating a run or calling the endpoint', async () => {
+describe('POST /api/criteria/:id/runs/cost-preview', () => {
+  it('previews requests, tokens and cost without creating a run or calling the endpoint', async () => {
     const s = await setup(5);
-    const res = await s.app.inject({ method: 'POST', url: `/api/criteria/${s.criterion.id}/runs/estimate`, payload: { version: 'latest', split: 'all', samples: 3 } });
+    const res = await s.app.inject({ method: 'POST', url: `/api/criteria/${s.criterion.id}/runs/cost-preview`, payload: { version: 'latest', split: 'all', samples: 3 } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ model: 'gpt-4o-mini', requests: 15, billableRequests: 15, completionTokensPerRequest: 200 });
     expect(res.json().cost).toBeGreaterThan(0);

@@ -169,13 +169,13 @@ describe('corrected pass rate', () => {
     const c = ws.addCriterion('d', { name: 'ok' });
     ws.importLabels(c, src('labels.jsonl', items.slice(0, 100).map((it) => ({ id: it.id, verdict: it.output === 'fine' ? 'pass' : 'fail' }))));
     const v = ws.addVersion(c, { template: '{{input}} {{output}}', model: 'm' });
-    expect(() => ws.estimate(c, 1)).toThrow(/no run on the labelled test split/);
+    expect(() => ws.correctedPassRate(c, 1)).toThrow(/no run on the labelled test split/);
     const calib = await ws.engine.execute(ws.engine.plan({ criterion: c, version: v, split: 'test' }).id);
-    expect(() => ws.estimate(c, 1)).toThrow(/has not judged any unlabelled items/);
+    expect(() => ws.correctedPassRate(c, 1)).toThrow(/has not judged any unlabelled items/);
     await ws.engine.execute(ws.engine.plan({ criterion: c, version: v, split: 'all', scope: 'all' }).id);
 
     const cal = ws.report(c, { runId: calib.id }).report;
-    const e = ws.estimate(c, 1, undefined, { iterations: 500, seed: 7 });
+    const e = ws.correctedPassRate(c, 1, undefined, { iterations: 500, seed: 7 });
     expect(e.labelled).toBe(cal.n);
     expect(e.unlabelled).toBe(60);
     expect(e.tpr).toBeCloseTo(cal.tpr.value!, 12);

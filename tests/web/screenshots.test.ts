@@ -160,7 +160,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await runAndWait(criterionId, { version: 3, split: 'all', scope: 'all', on: 'acme-billing-march' });
     await shot('trust', `/c/${criterionId}/trust`, async (p) => {
       await p.getByTestId('trust-headline').waitFor();
-      await p.getByTestId('estimate-value').waitFor();
+      await p.getByTestId('corrected-rate-value').waitFor();
       await p.getByTestId('gate-result').waitFor();
     });
     // the lower half: consistency, the corrected pass rate and the CI gate

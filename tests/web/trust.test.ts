@@ -8,6 +8,7 @@ import { installSamples } from '../../server/services/samples.ts';
 import { parseRecords } from '../support/workspace.ts';
 import { guessImportFormat } from '../../web/src/lib/import-format.ts';
 import { gateCommand, humanCeiling, shellQuote } from '../../web/src/lib/trust.ts';
+import { KAPPA_PARADOX } from '../../shared/metrics/explain.ts';
 
 /**
  * The trust report, the dashboard's kappa companions and the foreign importers in the browser,
@@ -119,9 +120,9 @@ describe('the trust report in the browser', () => {
     expect(await page.getByTestId('kappa-with-ties').innerText()).toContain('0.493');
     expect(await page.getByTestId('kappa-without-ties').innerText()).toContain('0.630');
     expect(await page.getByTestId('pabak-ac1').innerText()).toMatch(/PABAK \d\.\d{3} · Gwet's AC1 \d\.\d{3}/);
-    expect(await page.getByTestId('kappa-paradox').innerText()).toBe('Kappa corrects for chance; when one class dominates it can be low even though agreement is high, so PABAK and AC1 are shown beside it.');
+    expect(await page.getByTestId('kappa-paradox').innerText()).toBe(KAPPA_PARADOX);
     expect(await page.getByTestId('position-consistency').innerText()).toContain('not measurable for an imported run');
-    expect(await page.getByTestId('estimate-not-applicable').count()).toBe(1);
+    expect(await page.getByTestId('corrected-rate-not-applicable').count()).toBe(1);
     expect(await page.getByTestId('download-html').getAttribute('href')).toBe(`/api/criteria/${pandalm}/report?run=${gptRun}&split=all&format=html`);
   });
 
@@ -129,10 +130,21 @@ describe('the trust report in the browser', () => {
     await page.goto(`${wb.url}/#/c/${pandalm}/dashboard?run=${gptRun}`);
     await page.getByTestId('confusion-matrix').waitFor();
     await page.getByTestId('summary-kappa').filter({ hasText: 'PABAK' }).waitFor();
-    expect(await page.getByTestId('summary-kappa').innerText()).toMatch(/PABAK \d\.\d\d · AC1 \d\.\d\d/);
-    expect(await page.getByTestId('kappa-note').innerText()).toContain('Kappa corrects for chance');
-    expect(await page.getByTestId('summary-without-ties').innerText()).toMatch(/kappa 0\.\d\d/);
-    expect(await page.getByTestId('ceiling-line').innerText()).toMatch(/^Ceiling: human–human kappa 0\.\d\d \(Fleiss' kappa, 3 annotators/);
+    expect(await page.getByTestId('summary-kappa').innerText()).toMatch(/PABAK \d\.\d{3} · AC1 \d\.\d{3}/);
+    expect(await page.getByTestId('kappa-note').innerText()).toBe(KAPPA_PARADOX);
+    expect(await page.getByTestId('summary-without-ties').innerText()).toMatch(/kappa 0\.\d{3} \(95% CI /);
+    expect(await page.getByTestId('ceiling-line').innerText()).toMatch(/^Ceiling: human–human kappa 0\.\d{3} \(Fleiss' kappa, 3 annotators/);
+
+    // the same numbers read the same on screen and in the Markdown report (one formatting, shared/format.ts)
+    const md = await (await fetch(`${wb.url}/api/criteria/${pandalm}/report?run=${gptRun}&split=dev&format=md`)).text();
+    const mdRow = (label: string) => new RegExp(`^\\| ${label} \\| (.+) \\|$`, 'm').exec(md)?.[1];
+    const agreement = mdRow('Agreement');
+    expect(agreement).toMatch(/^\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\)$/);
+    expect(await page.getByTestId('summary-agreement').innerText()).toBe(agreement);
+    const kappa = mdRow("Cohen's kappa \\(3 categories\\)");
+    const [pabak, ac1] = mdRow('PABAK / Gwet AC1')!.split(' / ');
+    expect(kappa).toMatch(/^0\.\d{3} \(95% CI /);
+    expect(await page.getByTestId('summary-kappa').innerText()).toBe(`${kappa} · PABAK ${pabak} · AC1 ${ac1}`);
   });
 
   it('shows the weighted kappas and the pass/fail view of an ordinal criterion, and fits its 5×5 matrix', async () => {
@@ -175,10 +187,10 @@ describe('the trust report in the browser', () => {
     await page.getByText('Min TPR must be a number from 0 to 1').waitFor();
   });
 
-  it('refuses a corrected pass rate in words until the version judged unlabelled items, then shows the estimate', async () => {
+  it('refuses a corrected pass rate in words until the version judged unlabelled items, then shows it', async () => {
     await page.goto(`${wb.url}/#/c/${billing}/trust`);
-    // the sample is fully labelled: nothing to estimate on it
-    const refused = page.getByTestId('estimate-refused');
+    // the sample is fully labelled: no unlabelled item to correct a pass rate on
+    const refused = page.getByTestId('corrected-rate-refused');
     await refused.waitFor();
     expect(await refused.innerText()).toContain('has not judged any unlabelled items of "acme-billing-support"');
     expect(await page.getByTestId('judge-unlabelled').isDisabled()).toBe(true);
@@ -189,12 +201,12 @@ describe('the trust report in the browser', () => {
     const button = page.getByTestId('judge-unlabelled');
     expect(await button.innerText()).toBe('Judge the 40 items of billing-march with v1');
     await button.click();
-    const value = page.getByTestId('estimate-value');
+    const value = page.getByTestId('corrected-rate-value');
     await value.waitFor();
     const text = await page.getByTestId('pass-rate').innerText();
     expect(text).toMatch(/Corrected pass rate\s+\d+\.\d%/);
     expect(text).toMatch(/The judge passes \d+\.\d% of 40 unlabelled items of “billing-march”; with its TPR \d+\.\d% and TNR \d+\.\d% on \d+ labelled test items/);
-    const api = (await (await fetch(`${wb.url}/api/criteria/${billing}/estimate?version=1&on=billing-march`)).json()) as { estimate: number };
+    const api = (await (await fetch(`${wb.url}/api/criteria/${billing}/corrected-pass-rate?version=1&on=billing-march`)).json()) as { estimate: number };
     expect(await value.innerText()).toContain(`${(api.estimate * 100).toFixed(1)}%`);
   });
 
@@ -241,7 +253,7 @@ describe('the trust report in the browser', () => {
   });
 
   it('reports no page errors along the way', () => {
-    // a 400 is how the server refuses an estimate (the UI shows its reason); the browser logs it anyway
+    // a 400 is how the server refuses a corrected pass rate (the UI shows its reason); the browser logs it anyway
     expect(wb.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });
 });

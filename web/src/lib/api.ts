@@ -1,8 +1,8 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
 import type {
   AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
-  GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, PassRateEstimate, QueueEntry, Report, Run,
-  RunCostEstimate, RunProgress, VersionWithEndpoint, Criterion,
+  GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion,
 } from './types.ts';
 
 export class ApiError extends Error {
@@ -89,15 +89,16 @@ export const api = {
 
   runs: (criterionId: number) => get<Run[]>(`/criteria/${criterionId}/runs`),
   startRun: (criterionId: number, body: NewRun) => post<Run>(`/criteria/${criterionId}/runs`, body),
-  estimateRun: (criterionId: number, body: NewRun) => post<RunCostEstimate>(`/criteria/${criterionId}/runs/estimate`, body),
+  /** What a run would send and cost, without calling the endpoint. */
+  runCostPreview: (criterionId: number, body: NewRun) => post<RunCostPreview>(`/criteria/${criterionId}/runs/cost-preview`, body),
   run: (id: number) => get<Run>(`/runs/${id}`),
   cancelRun: (id: number) => post<Run>(`/runs/${id}/cancel`, {}),
 
   report: (criterionId: number, q: { run?: number; split?: string; annotator?: string; outcomes?: boolean }) =>
     get<Report>(`/criteria/${criterionId}/report${qs(q)}`),
   /** Rogan–Gladen corrected pass rate; a 400 (field "version" or "on") says what has to be run first. */
-  passRateEstimate: (criterionId: number, version: number, on: string) =>
-    get<PassRateEstimate>(`/criteria/${criterionId}/estimate${qs({ version, on })}`),
+  correctedPassRate: (criterionId: number, version: number, on: string) =>
+    get<CorrectedPassRateResult>(`/criteria/${criterionId}/corrected-pass-rate${qs({ version, on })}`),
   gate: (criterionId: number, body: GateBody) => post<GateOutcome>(`/criteria/${criterionId}/gate`, body),
   importForeign: (body: ForeignImportBody) => post<ForeignImportResult>('/import/foreign', body),
   dashboard: (criterionId: number) => get<Dashboard>(`/criteria/${criterionId}/dashboard`),

@@ -1,13 +1,5 @@
-/** Pure helpers for the trust report: which run to show, the human ceiling, and the CI gate command line. */
-import type { GateThresholds, Report, Run } from './types.ts';
-
-/** The one-line answer to "why is kappa low when agreement is high?", shown wherever kappa is. */
-export const KAPPA_PARADOX = 'Kappa corrects for chance; when one class dominates it can be low even though agreement is high, so PABAK and AC1 are shown beside it.';
-
-/** The default run for the trust report: the newest one that judged the test split, else the newest. */
-export function defaultTrustRun(runs: Run[]): Run | null {
-  return runs.find((r) => r.split === 'test' || r.split === 'all') ?? runs[0] ?? null;
-}
+/** Pure helpers for the trust report: the human ceiling and the CI gate command line. */
+import type { GateThresholds, Report } from './types.ts';
 
 /**
  * The human–human agreement to quote as the ceiling: Cohen's kappa of the pair with two
@@ -21,7 +13,9 @@ export function humanCeiling(a: Report['annotators'] | undefined): { kappa: numb
     return k === undefined ? null : { kappa: k, what: `${a.pairwise[0]!.a} vs ${a.pairwise[0]!.b}, ${a.pairwise[0]!.n} items`, range: null };
   }
   if (a.fleissKappa === null) return null;
-  const range: [number, number] | null = kappas.length ? [Math.min(...kappas), Math.max(...kappas)] : null;
+  // a loop, not Math.min(...kappas): one kappa per annotator pair grows quadratically with annotators
+  let range: [number, number] | null = null;
+  for (const k of kappas) range = range ? [Math.min(range[0], k), Math.max(range[1], k)] : [k, k];
   return { kappa: a.fleissKappa, what: `Fleiss' kappa, ${a.annotators.length} annotators, ${a.fleissItems} items`, range };
 }
 
@@ -43,10 +37,4 @@ export function gateCommand(p: { dataset: string; criterion: string; runId: numb
   flag('min-tnr', t.minTnr);
   if (p.lowerBound) parts.push('--lower-bound');
   return parts.join(' ');
-}
-
-/** "+4.2 pts" / "−1.0 pts" for a difference of two rates. */
-export function signedPts(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '—';
-  return `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x * 100).toFixed(1)} pts`;
 }

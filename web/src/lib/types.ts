@@ -8,8 +8,11 @@ import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
 import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
 import type { CorrectedPassRate } from '../../../shared/stats/corrected-pass-rate.ts';
 import type { BinaryMetrics } from '../../../shared/stats/binary-agreement.ts';
+import type { RunProgress } from '../../../shared/runs.ts';
+import type { OutcomeRowLike } from '../../../shared/metrics/compare.ts';
+import type { Exclusion } from '../../../shared/metrics/outcomes.ts';
 
-export type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split, ConsistencyReport, GateThresholds };
+export type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split, ConsistencyReport, GateThresholds, RunProgress };
 
 export interface Interval { value: number | null; low: number | null; high: number | null }
 
@@ -64,14 +67,10 @@ export interface HeadlineMetrics {
 
 export interface SliceMetrics extends HeadlineMetrics { dimension: string; value: string; small: boolean }
 
-export interface OutcomeRow {
-  itemId: number;
-  externalId: string;
+/** One item of a report with `outcomes=true`: the shared outcome fields plus critiques and tags. */
+export interface OutcomeRow extends OutcomeRowLike {
   split: Split;
-  dimensions: Record<string, string>;
-  expert: string | null;
-  judge: string | null;
-  excluded: 'fewShot' | 'unlabelled' | 'ambiguous' | 'errors' | null;
+  excluded: Exclusion | null;
   samples: Array<string | null>;
   expertCritique: string;
   expertLabelId: number | null;
@@ -109,8 +108,8 @@ export interface Report extends Omit<BinaryView, 'excluded'> {
   outcomes?: OutcomeRow[];
 }
 
-/** GET /criteria/:id/estimate: a Rogan–Gladen corrected pass rate of a version on unlabelled items. */
-export interface PassRateEstimate extends CorrectedPassRate {
+/** GET /criteria/:id/corrected-pass-rate: a Rogan–Gladen corrected pass rate of a version on unlabelled items. */
+export interface CorrectedPassRateResult extends CorrectedPassRate {
   version: number;
   on: string;
   calibrationRun: number;
@@ -121,8 +120,8 @@ export interface PassRateEstimate extends CorrectedPassRate {
 /** POST /criteria/:id/gate */
 export interface GateOutcome extends GateResult { run: number; n: number }
 
-/** POST /criteria/:id/runs/estimate: what a run would send and cost, before any call. */
-export interface RunCostEstimate {
+/** POST /criteria/:id/runs/cost-preview: what a run would send and cost, before any call. */
+export interface RunCostPreview {
   model: string; items: number; samples: number; requests: number; cachedRequests: number; billableRequests: number;
   avgPromptTokens: number; completionTokensPerRequest: number; completionTokensFrom: 'max_tokens' | 'default';
   promptTokens: number; completionTokens: number; cost: number | null;
@@ -147,11 +146,6 @@ export interface DashboardRow {
   metrics: Record<'dev' | 'test', HeadlineMetrics>;
 }
 export interface Dashboard { criterion: Criterion; versions: PromptVersion[]; runs: DashboardRow[] }
-
-export interface RunProgress {
-  runId: number; status: RunStatus; total: number; done: number; errors: number; cached: number;
-  promptTokens: number; completionTokens: number; cost: number; ratePerSec: number; etaSec: number | null; message: string;
-}
 
 export type QueueStatus = 'unlabelled' | 'labelled' | 'ambiguous';
 export interface QueueEntry { id: number; externalId: string; split: Split; status: QueueStatus }
