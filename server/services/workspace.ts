@@ -251,7 +251,7 @@ export class Workspace {
     const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
     const runs = this.repos.runs.list(criterion.id).filter((r) => r.versionId === version.id && r.done > 0 && !r.variant.swap && r.variant.permuteSeed === undefined);
     const calibration = runs.find((r) => r.datasetId === criterion.datasetId && (r.split === 'test' || r.split === 'all'));
-    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`);
+    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`, 'no_test_run');
     const labelled = this.outcomes(criterion, calibration, 'test', criterion.principalAnnotator).filter((o) => !o.excluded)
       .map((o) => ({ expertPass: isPass(o.expert!, criterion)!, judgePass: isPass(o.judge!, criterion)! }));
     const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
@@ -264,7 +264,7 @@ export class Workspace {
       }
     }
     if (!unlabelled.size) {
-      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`);
+      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`, 'not_judged_on');
     }
     const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
     return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };
