@@ -1,30 +1,18 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openWorkspace } from './db/index.ts';
-import { Workspace } from './services/workspace.ts';
-import { installSamples } from './services/samples.ts';
 import { buildApp } from './app.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WEB_OUT = join(ROOT, 'dist', 'web');
+import { WEB_OUT } from './paths.ts';
+import { UserError } from './services/errors.ts';
+import { openWorkspaceFile } from './services/open-workspace.ts';
+import { installSamples } from './services/samples.ts';
 
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
-}
-
-/** Builds the web app when dist/web is missing or older than its sources (so `npm start` just works). */
-export async function ensureWebBuild(log: (s: string) => void = console.error): Promise<void> {
-  const sources = [join(ROOT, 'web'), join(ROOT, 'shared'), join(ROOT, 'vite.config.ts')].filter(existsSync);
-  const index = join(WEB_OUT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  log('building the web app (vite)…');
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+/** The web app is built at install (`npm install` runs `prepare`), never at serve. */
+export function requireWebBuild(dir = WEB_OUT): void {
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new UserError(`the web app is not built (${dir} is missing): run npm install (or npm run build)`, { code: 'web_not_built' });
+  }
 }
 
 export interface ServeOptions { db: string; port: number; host: string; samples: boolean; token?: string }
@@ -33,15 +21,15 @@ export interface ServeOptions { db: string; port: number; host: string; samples:
 export async function serve(o: ServeOptions) {
   const token = o.token ?? process.env.CONCUR_TOKEN;
   if (!isLoopback(o.host) && !token) {
-    throw new Error(`refusing to listen on ${o.host} without an access token: set CONCUR_TOKEN (every request must then carry it), or use --host 127.0.0.1`);
+    throw new UserError(`refusing to listen on ${o.host} without an access token: set CONCUR_TOKEN (every request must then carry it), or use --host 127.0.0.1`, { code: 'token_required', field: 'host' });
   }
   const fresh = !existsSync(o.db);
-  const ws = new Workspace(openWorkspace(o.db));
+  requireWebBuild();
+  const ws = openWorkspaceFile(o.db);
   if (fresh && o.samples) {
     const installed = installSamples(ws);
     if (installed.length) console.error(`new workspace ${o.db} with samples: ${installed.join(', ')}`);
   }
-  await ensureWebBuild();
   const app = await buildApp({ workspace: ws, token: isLoopback(o.host) ? undefined : token, logger: process.env.CONCUR_LOG === '1' });
   await app.listen({ port: o.port, host: o.host });
   console.error(`Concur is serving ${o.db} at http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../server/cli.ts';
+import { main } from '../../server/cli/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { judgeWorkspace, TEST_ENV } from './helpers.ts';
 import { openWorkspace } from '../../server/db/index.ts';
@@ -74,6 +74,6 @@ describe('concur prices', () => {
     expect(await concur('prices', 'set', 'my-model', '1.5', '4')).toBe(0);
     expect(await concur('prices', 'list', '--format', 'json')).toBe(0);
     expect(JSON.parse(stdout.slice(1).join('\n'))).toContainEqual({ model: 'my-model', inputPerMTok: 1.5, outputPerMTok: 4 });
-    await expect(concur('prices', 'set', 'my-model', '1')).rejects.toThrow(/usage/);
+    await expect(concur('prices', 'set', 'my-model', '1')).rejects.toThrow(/missing required argument 'output'/);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../server/cli.ts';
+import { main } from '../../server/cli/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 
 /** Runs the CLI in-process and returns its exit code and stdout. */
