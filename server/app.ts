@@ -47,8 +47,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof UserError) {
       const body: Record<string, unknown> = { error: err.message, code: err.code };
-      if (err.field !== null) body.field = err.field;
-      if (err.file !== null) { body.file = err.file; body.line = err.line; }
+      if (err.file !== null) Object.assign(body, { file: err.file, line: err.line, field: err.field });
+      else if (err.field !== null) body.field = err.field;
       return reply.code(err.status).send(body);
     }
     if (err instanceof LabelConflictError) return reply.code(409).send({ error: err.message, code: 'label_conflict', current: err.current });

@@ -53,7 +53,9 @@ export class ConflictError extends UserError {
 
 /** The judge endpoint is not configured (400) or answered unusably (502). */
 export class EndpointError extends UserError {
-  constructor(message: string, code = 'endpoint_not_configured', status: 400 | 502 = 400) { super(message, { code, status }); }
+  constructor(message: string, details: { code?: string; status?: 400 | 502; field?: string } = {}) {
+    super(message, { code: details.code ?? 'endpoint_not_configured', status: details.status ?? 400, field: details.field });
+  }
 }
 
 /** The workspace file cannot be opened: not a database, a newer schema, unreadable. */

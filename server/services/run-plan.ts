@@ -27,7 +27,7 @@ export function checkPlan(ws: Workspace, p: PlanRun): void {
 /** Refuses to start a run whose version has no endpoint to call (no API key in the environment). */
 export function requireEndpoint(ws: Workspace, version: PromptVersion): void {
   if (!ws.engine.endpointOf(version).configured) {
-    throw new EndpointError(`no judge endpoint configured: set ${version.apiKeyEnv} in the environment Concur runs in (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
+    throw new EndpointError(`no judge endpoint configured: set ${version.apiKeyEnv} in the environment Concur runs in (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`, { field: 'version' });
   }
 }
 
