@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so there is no separate server build step.
-import { register } from 'tsx/esm/api';
-
-register();
-const { cli } = await import('../server/cli.ts');
+// Runs the CLI compiled at install (npm install → prepare → scripts/build.ts → dist/server).
+let cli;
+try {
+  ({ cli } = await import('../dist/server/cli.js'));
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist/server/cli.js')) throw e;
+  process.stderr.write('concur: the CLI is not compiled (dist/server/cli.js is missing): run npm install (or npm run build)\n');
+  process.exit(2);
+}
 await cli(process.argv.slice(2));

@@ -4,10 +4,10 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { WEB_OUT } from './paths.ts';
+import { randomUUID } from 'node:crypto';
 import type { Workspace } from './services/workspace.ts';
-import { NotFoundError, ValidationError } from './services/errors.ts';
-import { InputError } from './services/records.ts';
+import { UserError } from './services/errors.ts';
 import { LabelConflictError } from './db/index.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { criterionRoutes } from './routes/criteria.ts';
@@ -88,19 +88,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   if (opts.token) installTokenCheck(app, opts.token, { secureCookie: (req) => schemeOf(req, Boolean(opts.trustProxy)) === 'https' });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
-    if (err instanceof ValidationError) return reply.code(400).send({ error: err.message, field: err.field });
-    if (err instanceof InputError) return reply.code(400).send({ error: err.message, file: err.file, line: err.line, field: err.field });
-    if (err instanceof LabelConflictError) return reply.code(409).send({ error: err.message, current: err.current });
+    if (err instanceof UserError) {
+      const body: Record<string, unknown> = { error: err.message, code: err.code };
+      if (err.file !== null) Object.assign(body, { file: err.file, line: err.line, field: err.field });
+      else if (err.field !== null) body.field = err.field;
+      return reply.code(err.status).send(body);
+    }
+    if (err instanceof LabelConflictError) return reply.code(409).send({ error: err.message, code: 'label_conflict', current: err.current });
     if (err.validation) {
       const v = err.validation[0];
       const field = (v?.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v?.params as { missingProperty?: string })?.missingProperty || null;
-      return reply.code(400).send({ error: `${err.validationContext ?? 'request'}${field ? `.${field}` : ''} ${v?.message ?? 'is invalid'}`, field });
+      return reply.code(400).send({ error: `${err.validationContext ?? 'request'}${field ? `.${field}` : ''} ${v?.message ?? 'is invalid'}`, code: 'invalid_request', field });
     }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
-    if (err instanceof Error && /^(no labelled items|no items|position swap)/.test(err.message)) return reply.code(400).send({ error: err.message });
-    req.log.error(err);
-    return reply.code(500).send({ error: 'internal error; see the server log' });
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message, code: err.code ?? 'bad_request' });
+    // A defect: the details stay in the server's log (always on stderr), the client gets an id to find them.
+    const errorId = randomUUID().slice(0, 8);
+    process.stderr.write(`concur: error ${errorId} on ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? err.message}\n`);
+    return reply.code(500).send({
+      error: `internal error ${errorId} while handling ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}; the server's log (stderr) has the details under this id — retry, and if it fails again report those lines`,
+      code: 'internal', errorId,
+    });
   });
 
   await app.register(async (api) => {
@@ -116,7 +123,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     api.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
   }, { prefix: '/api' });
 
-  const webRoot = opts.webRoot ?? fileURLToPath(new URL('../dist/web', import.meta.url));
+  const webRoot = opts.webRoot ?? WEB_OUT;
   if (existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });
     app.setNotFoundHandler((req, reply) => {

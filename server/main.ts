@@ -1,34 +1,19 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openWorkspace } from './db/index.ts';
-import { Workspace } from './services/workspace.ts';
-import { installSamples } from './services/samples.ts';
 import { buildApp } from './app.ts';
 import { parseAllowedHosts } from './http/origin-policy.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WEB_OUT = join(ROOT, 'dist', 'web');
+import { WEB_OUT } from './paths.ts';
+import { UserError } from './services/errors.ts';
+import { openWorkspaceFile } from './services/open-workspace.ts';
+import { installSamples } from './services/samples.ts';
 
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  // a loop, not Math.max(...list): a directory of many files must not overflow the call stack
-  let newest = st.mtimeMs;
-  for (const f of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, f)));
-  return newest;
-}
-
-/** Builds the web app when dist/web is missing or older than its sources (so `npm start` just works). */
-export async function ensureWebBuild(log: (s: string) => void = console.error): Promise<void> {
-  const sources = [join(ROOT, 'web'), join(ROOT, 'shared'), join(ROOT, 'vite.config.ts')].filter(existsSync);
-  const index = join(WEB_OUT, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= sources.reduce((m, p) => Math.max(m, newestMtime(p)), -Infinity)) return;
-  log('building the web app (vite)…');
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+/** The web app is built at install (`npm install` runs `prepare`), never at serve. */
+export function requireWebBuild(dir = WEB_OUT): void {
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new UserError(`the web app is not built (${dir} is missing): run npm install (or npm run build)`, { code: 'web_not_built' });
+  }
 }
 
 export interface ServeOptions {
@@ -49,16 +34,16 @@ export function allowedHostsOf(flags: readonly string[] = [], env = process.env)
 export async function serve(o: ServeOptions) {
   const token = o.token ?? process.env.CONCUR_TOKEN;
   if (!isLoopback(o.host) && !token) {
-    throw new Error(`refusing to listen on ${o.host} without an access token: set CONCUR_TOKEN (every request must then carry it), or use --host 127.0.0.1`);
+    throw new UserError(`refusing to listen on ${o.host} without an access token: set CONCUR_TOKEN (every request must then carry it), or use --host 127.0.0.1`, { code: 'token_required', field: 'host' });
   }
   const allowedHosts = allowedHostsOf(o.allowedHosts);
   const fresh = !existsSync(o.db);
-  const ws = new Workspace(openWorkspace(o.db));
+  requireWebBuild();
+  const ws = openWorkspaceFile(o.db);
   if (fresh && o.samples) {
     const installed = installSamples(ws);
     if (installed.length) console.error(`new workspace ${o.db} with samples: ${installed.join(', ')}`);
   }
-  await ensureWebBuild();
   const app = await buildApp({
     workspace: ws, token: isLoopback(o.host) ? undefined : token, logger: process.env.CONCUR_LOG === '1',
     host: o.host, port: o.port || undefined, allowedHosts, trustProxy: o.trustProxy,

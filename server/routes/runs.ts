@@ -5,7 +5,7 @@ import { IMPORT_BODY_LIMIT } from '../app.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';
-import { ValidationError } from '../services/errors.ts';
+import { estimateNewRun, planRun } from '../services/run-plan.ts';
 
 /** A model's price in USD per million tokens (input = prompt, output = completion). */
 const PriceSchema = Type.Object({
@@ -34,19 +34,14 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Starts a run in the background; progress via GET /runs/:id and /runs/:id/events. */
   app.post('/criteria/:id/runs', { schema: { params: IdParams, body: NewRunBody, response: { 202: RunSchema } } }, async (req, reply) => {
-    const plan = planOf(req.params.id, req.body);
-    const endpoint = ws.engine.endpointOf(plan.version);
-    if (!endpoint.configured) {
-      throw new ValidationError('version', endpoint.problem ?? `no judge endpoint configured: start Concur with ${plan.version.apiKeyEnv || 'OPENAI_API_KEY'} set (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
-    }
-    const run = ws.engine.plan(plan);
-    ws.engine.execute(run.id, { noCache: req.body.noCache }).catch((e) => req.log.error(e, `run ${run.id} failed`));
+    const run = planRun(ws, planOf(req.params.id, req.body));
+    ws.engine.execute(run.id, { noCache: req.body.noCache }).catch((e) => process.stderr.write(`concur: run ${run.id} failed: ${e instanceof Error ? e.stack : String(e)}\n`));
     return reply.code(202).send(ws.run(run.id));
   });
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
   app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
-    ws.engine.estimate(planOf(req.params.id, req.body)));
+    estimateNewRun(ws, planOf(req.params.id, req.body)));
 
   /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
   app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());

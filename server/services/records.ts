@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { unprotectCell } from './csv.ts';
+import { UserError } from './errors.ts';
 
 export type FileFormat = 'jsonl' | 'csv' | 'json';
 
@@ -9,9 +10,10 @@ export type FileFormat = 'jsonl' | 'csv' | 'json';
 export interface SourceRecord { line: number; fields: Record<string, unknown> }
 
 /** An input problem that names the file, the line and, where known, the field. */
-export class InputError extends Error {
-  constructor(readonly file: string, readonly line: number | null, readonly field: string | null, readonly reason: string) {
-    super(`${file}${line !== null ? `:${line}` : ''}${field ? `: field "${field}"` : ''}: ${reason}`);
+export class InputError extends UserError {
+  declare readonly file: string;
+  constructor(file: string, line: number | null, field: string | null, readonly reason: string) {
+    super(`${file}${line !== null ? `:${line}` : ''}${field ? `: field "${field}"` : ''}: ${reason}`, { code: 'invalid_input', file, line, field });
   }
 }
 

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { ROOT } from '../paths.ts';
 import type { Workspace } from './workspace.ts';
 import { readRecordsFromFile } from './records.ts';
 import { MAJORITY } from '../db/labels.ts';
 
-export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+export const DATA_DIR = join(ROOT, 'data') + sep;
 
 const SUPPORT = {
   dataset: 'acme-billing-support',

@@ -349,7 +349,7 @@ export class Workspace {
     const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
     const runs = this.repos.runs.list(criterion.id);
     const calibration = measuringRun(runs, criterion.datasetId, { versionId: version.id, split: 'test' });
-    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`);
+    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`, 'no_test_run');
     const labelled = this.outcomes(criterion, calibration, 'test', criterion.principalAnnotator).filter((o) => !o.excluded)
       .map((o) => ({ expertPass: isPass(o.expert!, criterion)!, judgePass: isPass(o.judge!, criterion)! }));
     const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
@@ -363,15 +363,10 @@ export class Workspace {
       }
     }
     if (!unlabelled.size) {
-      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`);
+      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`, 'not_judged_on');
     }
     const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
     return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };
-  }
-
-  /** @deprecated the old name, kept only while server/cli.ts still calls it: use {@link correctedPassRate}. */
-  estimate(criterion: Criterion, versionNumber: number, onDataset?: string, opts: { iterations?: number; seed?: number } = {}) {
-    return this.correctedPassRate(criterion, versionNumber, onDataset, opts);
   }
 }
 

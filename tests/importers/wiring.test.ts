@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../server/cli.ts';
+import { main } from '../../server/cli/index.ts';
 import { buildTestApp } from '../support/app.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../server/cli.ts';
+import { main } from '../../server/cli/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { judgeWorkspace, testEnv } from './helpers.ts';
 import { openWorkspace } from '../../server/db/index.ts';
@@ -32,10 +32,10 @@ const target = ['--dataset', 'ds', '--criterion', 'ok', '--split', 'all'];
 const look = () => openWorkspace(s.path);
 
 describe('concur run', () => {
-  it('--estimate prints requests, tokens and cost, and neither plans a run nor calls the endpoint', async () => {
-    expect(await concur('run', ...target, '--samples', '2', '--estimate')).toBe(0);
+  it('--dry-run prints requests, tokens and cost, and neither plans a run nor calls the endpoint', async () => {
+    expect(await concur('run', ...target, '--samples', '2', '--dry-run')).toBe(0);
     expect(stdout.join('\n')).toMatch(/^estimate: 12 requests × ~\d+ prompt \+ ≤200 completion tokens = \d+ tokens ≈ \$0\.\d{4} \(gpt-4o-mini\)$/);
-    expect(await concur('run', ...target, '--estimate', '--json')).toBe(0);
+    expect(await concur('run', ...target, '--dry-run', '--json')).toBe(0);
     expect(JSON.parse(stdout.slice(1).join('\n'))).toMatchObject({ requests: 6, billableRequests: 6 });
     const repos = look();
     expect(repos.runs.list(repos.criteria.byName(repos.datasets.byName('ds')!.id, 'ok')!.id)).toHaveLength(0);
@@ -74,6 +74,6 @@ describe('concur prices', () => {
     expect(await concur('prices', 'set', 'my-model', '1.5', '4')).toBe(0);
     expect(await concur('prices', 'list', '--format', 'json')).toBe(0);
     expect(JSON.parse(stdout.slice(1).join('\n'))).toContainEqual({ model: 'my-model', inputPerMTok: 1.5, outputPerMTok: 4 });
-    await expect(concur('prices', 'set', 'my-model', '1')).rejects.toThrow(/usage/);
+    await expect(concur('prices', 'set', 'my-model', '1')).rejects.toThrow(/missing required argument 'output'/);
   });
 });

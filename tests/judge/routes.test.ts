@@ -102,10 +102,25 @@ describe('GET /api/runs/:id/events', () => {
     const run = s.ws.engine.plan({ criterion: s.criterion, version: s.version, split: 'all' });
     s.ws.repos.runs.setStatus(run.id, 'running');
     s.ws.repos.runs.heartbeat(run.id, 'elsewhere:1');
-    const stream = s.app.inject({ method: 'GET', url: `/api/runs/${run.id}/events` });
-    setTimeout(() => s.ws.repos.runs.setStatus(run.id, 'cancelled', 'cancelled by the user'), 1200);
-    const got = events((await stream).body);
+    // A real connection, read as it streams: the other process cancels only after the route has
+    // sent a progress event read from the database (its poll), so no timer races the poll.
+    const base = await s.app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${base}/api/runs/${run.id}/events`);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let body = '';
+    const readUntil = async (done: () => boolean) => {
+      while (!done()) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        body += chunk.value;
+      }
+    };
+    await readUntil(() => events(body).filter((e) => e.event === 'progress').length >= 2);
+    s.ws.repos.runs.setStatus(run.id, 'cancelled', 'cancelled by the user');
+    await readUntil(() => events(body).some((e) => e.event === 'end'));
+    const got = events(body);
     expect(got.filter((e) => e.event === 'progress').length).toBeGreaterThanOrEqual(2);
+    expect(got.filter((e) => e.event === 'progress').every((e) => e.data.status === 'running')).toBe(true);
     expect(got.at(-1)).toMatchObject({ event: 'end', data: { status: 'cancelled' } });
   });
 });

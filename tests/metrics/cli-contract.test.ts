@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../server/cli.ts';
+import { main } from '../../server/cli/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 
 /** Runs the CLI in-process and returns its exit code and stdout. */
@@ -16,6 +16,9 @@ async function concur(...argv: string[]): Promise<{ code: number; out: string }>
   } finally { log.mockRestore(); err.mockRestore(); out.mockRestore(); }
 }
 
+/** The items versions 2 and 3 judge wrongly: v2 → v3 fixes i1–i8 and regresses i11, i12; both miss i9, i10. */
+const WRONG = { v2: new Set(['i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7', 'i8', 'i9', 'i10']), v3: new Set(['i9', 'i10', 'i11', 'i12']) };
+
 describe('statistics through the CLI (JSON contract)', () => {
   let dir: string, db: string, fake: FakeOpenAI;
   const D = ['--dataset', 'd', '--criterion', 'ok'];
@@ -28,6 +31,13 @@ describe('statistics through the CLI (JSON contract)', () => {
     fake = await startFakeOpenAI({
       respond: (req) => {
         const user = req.messages[1]!.content;
+        // versions 2 and 3 (templates marked v2/v3) are right except on known items: wrong[v] holds them
+        const marked = /\[(v[23])\]/.exec(user)?.[1];
+        if (marked) {
+          const id = /item (i\d+)\b/.exec(user)![1]!;
+          const right = Number(id.slice(1)) % 4 === 0 ? 'fail' : 'pass';
+          return JSON.stringify({ critique: 'c', verdict: WRONG[marked as 'v2' | 'v3'].has(id) ? (right === 'pass' ? 'fail' : 'pass') : right });
+        }
         const flaky = /item i\d*0\b/.test(user);
         const good = user.includes('fine');
         calls++;
@@ -74,12 +84,35 @@ describe('statistics through the CLI (JSON contract)', () => {
   it('compare --format json gives fixed, regressed and McNemar', async () => {
     const runs = JSON.parse((await concur('runs', 'list', ...D, '--format', 'json', '--db', db)).out);
     expect(runs[0]).toMatchObject({ id: expect.any(Number), name: expect.any(String), version: 1, kind: 'judged', status: 'done' });
-    const second = JSON.parse((await concur('run', ...D, '--split', 'all', '--json', '--db', db)).out);
-    const cmp = JSON.parse((await concur('compare', ...D, '--run', String(runs[0].id), '--run', String(second.run), '--format', 'json', '--db', db)).out);
-    expect(cmp).toMatchObject({ fixed: expect.any(Array), regressed: expect.any(Array), mcnemar: { b: cmp.regressed.length, c: cmp.fixed.length, p: expect.any(Number) } });
+    const ids: number[] = [];
+    for (const v of ['v2', 'v3']) {
+      writeFileSync(join(dir, `${v}.md`), `[${v}] Judge: {{criterion}}\n{{input}}\n{{output}}`);
+      expect((await concur('prompt', 'add', ...D, '--template', join(dir, `${v}.md`), '--model', 'm', '--db', db)).code).toBe(0);
+      ids.push(JSON.parse((await concur('run', ...D, '--split', 'all', '--json', '--db', db)).out).run);
+    }
+    const cmp = JSON.parse((await concur('compare', ...D, '--run', String(ids[0]), '--run', String(ids[1]), '--format', 'json', '--db', db)).out);
+    expect(cmp).toMatchObject({ a: ids[0], b: ids[1], split: 'all', n: 60, correctA: 50, correctB: 56 });
+    expect([...cmp.fixed].sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7', 'i8']);
+    expect([...cmp.regressed].sort()).toEqual(['i11', 'i12']);
+    // b = right → wrong (regressed), c = wrong → right (fixed); 2×2 table [[48, 2], [8, 2]]:
+    // python3 -c "from statsmodels.stats.contingency_tables import mcnemar; print(mcnemar([[48, 2], [8, 2]], exact=True).pvalue)"
+    //   → 0.109375 (scipy: binomtest(2, 10, 0.5).pvalue, the same)
+    expect(cmp.mcnemar.b).toBe(2);
+    expect(cmp.mcnemar.c).toBe(8);
+    expect(cmp.mcnemar.p).toBeCloseTo(0.109375, 12);
   });
 
   it('estimate --format json refuses clearly when the version has not judged the test split', async () => {
-    await expect(main(['estimate', ...D, '--version', '1', '--format', 'json', '--on', 'nope', '--db', db])).rejects.toThrow(/no dataset "nope"/);
+    // a criterion whose version judged the labelled dev split only
+    expect((await concur('criteria', 'add', '--dataset', 'd', '--name', 'dev-only', '--principal', 'lee', '--db', db)).code).toBe(0);
+    const E = ['--dataset', 'd', '--criterion', 'dev-only'];
+    expect((await concur('labels', 'import', join(dir, 'labels.csv'), ...E, '--db', db)).code).toBe(0);
+    expect((await concur('prompt', 'add', ...E, '--template', join(dir, 't.md'), '--model', 'm', '--db', db)).code).toBe(0);
+    const dev = JSON.parse((await concur('run', ...E, '--split', 'dev', '--json', '--db', db)).out);
+    expect(dev).toMatchObject({ status: 'done', split: 'dev', errors: 0 });
+    expect(dev.done).toBeGreaterThan(0);
+    const refusal = main(['corrected-pass-rate', ...E, '--version', '1', '--format', 'json', '--db', db]);
+    await expect(refusal).rejects.toThrow('version: version 1 has no run on the labelled test split; run it first: concur run --dataset d --criterion "dev-only" --version 1 --split test');
+    await expect(refusal).rejects.toMatchObject({ code: 'no_test_run', status: 400 });
   });
 });

@@ -44,7 +44,7 @@ describe('API: 404 for unknown ids', () => {
     const { app: a } = await setup();
     const r = await a.inject({ method: method as 'GET', url });
     expect(r.statusCode).toBe(404);
-    expect(r.json()).toEqual({ error: message });
+    expect(r.json()).toEqual({ error: message, code: 'not_found' });
   });
 
   it('404 for an unknown version number, item of a label, or run of a criterion', async () => {
@@ -54,7 +54,7 @@ describe('API: 404 for unknown ids', () => {
     expect(run.json().error).toMatch(/has no version 7/);
     const label = await a.inject({ method: 'POST', url: `/api/criteria/${criterion.id}/labels`, payload: { itemId: 999, verdict: 'pass', critique: '', expectedId: null } });
     expect(label.statusCode).toBe(404);
-    expect(label.json()).toEqual({ error: 'no item #999' });
+    expect(label.json()).toEqual({ error: 'no item #999', code: 'not_found' });
     const report = await a.inject({ method: 'GET', url: `/api/criteria/${criterion.id}/report?run=999` });
     expect(report.statusCode).toBe(404);
     const noRun = await a.inject({ method: 'GET', url: `/api/criteria/${criterion.id}/report` });

@@ -81,7 +81,7 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
  * A thrown error (usage errors) is returned, not rethrown.
  */
 export async function runMain(argv: string[]): Promise<CliResult> {
-  const { main } = await import('../../server/cli.ts');
+  const { main } = await import('../../server/cli/index.ts');
   let stdout = '', stderr = '';
   const spies = [
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { stdout += a.map(String).join(' ') + '\n'; }),

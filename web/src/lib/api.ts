@@ -9,7 +9,7 @@ export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly body: ErrorBody | null) { super(message); }
 }
 
-export interface ErrorBody { error: string; field?: string | null; file?: string; line?: number | null; current?: unknown }
+export interface ErrorBody { error: string; code?: string; errorId?: string; field?: string | null; file?: string; line?: number | null; current?: unknown }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;

@@ -1,19 +1,20 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startWorkbench, chooseFile, type Workbench } from './support/harness.ts';
-import { installSamples } from '../../server/services/samples.ts';
-import { verdictFrom } from '../support/openai-server.ts';
-import { parseRecords } from '../support/workspace.ts';
+import { startWorkbench, chooseFile, type Workbench } from '../tests/web/support/harness.ts';
+import { requireWebBuild } from '../server/main.ts';
+import { installSamples } from '../server/services/samples.ts';
+import { verdictFrom } from '../tests/support/openai-server.ts';
+import { parseRecords } from '../tests/support/workspace.ts';
 
 /**
  * Writes docs/screenshots/*.png (1280×800) of every screen on the built-in sample, judged by
- * the fake OpenAI server over three prompt versions. Run with CONCUR_SCREENSHOTS=1:
- *   CONCUR_SCREENSHOTS=1 npx vitest run tests/web/screenshots.test.ts
+ * the fake OpenAI server over three prompt versions, driving Debian's Chromium. It asserts
+ * nothing (the browser tests in tests/web do), so it is a script, not a test:
+ *   npx tsx scripts/screenshots.ts          (needs the built web app: npm install or npm run build)
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, 'docs', 'screenshots');
 const SAMPLE = join(ROOT, 'data', 'samples', 'support');
 
@@ -27,14 +28,17 @@ const noise = (id: string, salt: number) => {
   return ((h >>> 0) % 1000) / 1000;
 };
 
-describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', () => {
+/** The running workbench, closed when the script ends. */
+let opened: Workbench | undefined;
+
+async function main() {
   let wb: Workbench;
   let page: Page;
   let criterionId = 0;
   let pairwiseId = 0;
   const base = () => wb.url;
 
-  beforeAll(async () => {
+  await (async () => {
     const items = readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; output: string });
     const expert = new Map(readFileSync(join(SAMPLE, 'labels.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; verdict: string }).map((l) => [l.id, l.verdict]));
     // The judge agrees with the expert except on a share of items that shrinks as the prompt improves.
@@ -46,6 +50,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
       return noise(judged.id, text.includes(V3_RULE) ? 3 : text.includes(V2_RULE) ? 2 : 1) < errorRate ? (truth === 'pass' ? 'fail' : 'pass') : truth;
     });
     wb = await startWorkbench({ respond: judge });
+    opened = wb;
     process.env.OPENAI_BASE_URL = wb.fake.url; // the sample's v1 uses the server default endpoint
     installSamples(wb.ws);
     const c = wb.ws.repos.criteria.list(wb.ws.dataset('acme-billing-support').id)[0]!;
@@ -84,8 +89,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
       wb.ws.importRun(pc, records('run-pandalm-7b.jsonl'), 'PandaLM-7B (published)');
     }
     page = await wb.page({ width: 1280, height: 800 });
-  }, 300_000);
-  afterAll(async () => { delete process.env.OPENAI_BASE_URL; await wb?.close(); });
+  })();
 
   /** Starts a run through the API and waits until it ends. */
   async function runAndWait(criterion: number, body: Record<string, unknown>) {
@@ -105,7 +109,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await page.screenshot({ path: join(OUT, `${name}.png`) });
   }
 
-  it('datasets, import and items', async () => {
+  await step('datasets, import and items', async () => {
     await shot('datasets', '/', (p) => p.getByRole('heading', { name: 'Datasets' }).waitFor());
     await page.goto(`${base()}/#/import`);
     await chooseFile(page, 'tickets-march.csv', readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').slice(0, 12)
@@ -127,13 +131,13 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await shot('dataset-items', `/datasets/${datasetId}`, (p) => p.getByTestId('items-table').waitFor());
   });
 
-  it('expert review, binary and pairwise', async () => {
+  await step('expert review, binary and pairwise', async () => {
     const item = wb.ws.repos.items.byExternalId(wb.ws.dataset('acme-billing-support').id, 'sup-002')!;
     await shot('review', `/c/${criterionId}/review?item=${item.id}`, (p) => p.getByTestId('save-state').waitFor());
     await shot('review-pairwise', `/c/${pairwiseId}/review`, (p) => p.getByTestId('save-state').waitFor());
   });
 
-  it('prompt versions: detail, diff and editor with live preview', async () => {
+  await step('prompt versions: detail, diff and editor with live preview', async () => {
     const v3 = wb.ws.version(wb.ws.criterionById(criterionId), 3);
     await shot('prompt-version', `/c/${criterionId}/prompts?v=${v3.id}`, (p) => p.getByRole('heading', { name: /^v3/ }).waitFor());
     await page.getByRole('button', { name: /Diff vs parent/ }).click();
@@ -142,7 +146,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await shot('prompt-editor', `/c/${criterionId}/prompts?v=${v3.id}&edit=${v3.id}`, (p) => p.getByTestId('prompt-preview').getByText('User (your template)').waitFor());
   });
 
-  it('dashboard, disagreements, compare and error analysis', async () => {
+  await step('dashboard, disagreements, compare and error analysis', async () => {
     await shot('dashboard', `/c/${criterionId}/dashboard`, (p) => p.getByTestId('confusion-matrix').waitFor());
     await shot('dashboard-test', `/c/${criterionId}/dashboard?test=1`, (p) => p.getByTestId('confusion-matrix').waitFor());
     const v1Run = wb.ws.repos.runs.list(criterionId).find((r) => r.versionNumber === 1)!;
@@ -152,7 +156,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await shot('dashboard-pairwise', `/c/${pairwiseId}/dashboard`, (p) => p.getByTestId('confusion-matrix').waitFor());
   });
 
-  it('trust report: binary with a corrected pass rate, and pairwise against each annotator', async () => {
+  await step('trust report: binary with a corrected pass rate, and pairwise against each annotator', async () => {
     // a month of unlabelled traffic (the sample's outputs under new ids), judged by v3 for the corrected pass rate
     const sample = readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const march = sample.slice(0, 48).map((r, i) => JSON.stringify({ ...r, id: `mar-${String(i + 1).padStart(3, '0')}` })).join('\n');
@@ -174,7 +178,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     });
   });
 
-  it('imports a promptfoo results file: items, an expert label and the judge run', async () => {
+  await step('imports a promptfoo results file: items, an expert label and the judge run', async () => {
     await page.goto(`${base()}/#/import`);
     await chooseFile(page, 'promptfoo-results.json', readFileSync(join(ROOT, 'tests', 'fixtures', 'importers', 'promptfoo-results.json'), 'utf8'));
     await page.getByLabel('Dataset name').fill('northwind-support-evals');
@@ -185,7 +189,7 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
     await page.screenshot({ path: join(OUT, 'import-foreign.png') });
   });
 
-  it('the big screens also look right at 1920×1080 (written to .tmp/wide, not committed)', async () => {
+  await step('the big screens also look right at 1920×1080 (written to .tmp/wide, not committed)', async () => {
     const wide = await wb.page({ width: 1920, height: 1080 });
     const item = wb.ws.repos.items.byExternalId(wb.ws.dataset('acme-billing-support').id, 'sup-002')!;
     for (const [name, path, testId] of [['review', `/c/${criterionId}/review?item=${item.id}`, 'save-state'], ['dashboard', `/c/${criterionId}/dashboard?test=1`, 'confusion-matrix'], ['disagreements', `/c/${criterionId}/disagreements`, 'disagreement']] as const) {
@@ -195,4 +199,21 @@ describe.skipIf(!process.env.CONCUR_SCREENSHOTS)('screenshots of every screen', 
       await wide.screenshot({ path: join(ROOT, '.tmp', 'wide', `${name}.png`) });
     }
   });
-});
+}
+
+/** One group of screenshots, named on stdout as it completes. */
+async function step(name: string, shots: () => Promise<void>) {
+  await shots();
+  console.log(`ok  ${name}`);
+}
+
+requireWebBuild();
+mkdirSync(OUT, { recursive: true });
+mkdirSync(join(ROOT, '.tmp', 'wide'), { recursive: true });
+try {
+  await main();
+  console.log(`wrote ${OUT}`);
+} finally {
+  delete process.env.OPENAI_BASE_URL;
+  await opened?.close();
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { evaluateGate } from '../../../shared/metrics/gate.ts';
+import { leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
+
+interface Opts extends DbOption {
+  dataset: string; criterion: string; run?: string; version?: string; split?: string;
+  minAgreement?: string; minKappa?: string; minTpr?: string; minTnr?: string; lowerBound?: boolean;
+}
+
+export function register(program: Command, ctx: CliContext) {
+  leaf<Opts>(program, ctx, 'gate', 'exit 0 when all thresholds hold, 1 with one line per failed threshold',
+    (c) => c
+      .requiredOption('--dataset <name>', 'the dataset')
+      .requiredOption('--criterion <name>', 'the criterion')
+      .option('--run <id>', 'the run to check (default: the latest finished run)')
+      .option('--version <n>', "the version's latest finished run")
+      .option('--split <train|dev|test|all>', "the items measured (default: the run's split)")
+      .option('--min-agreement <x>', 'lowest acceptable agreement (0..1)')
+      .option('--min-kappa <x>', "lowest acceptable Cohen's kappa")
+      .option('--min-tpr <x>', 'lowest acceptable true positive rate (0..1)')
+      .option('--min-tnr <x>', 'lowest acceptable true negative rate (0..1)')
+      .option('--lower-bound', "compare each threshold with the 95% interval's lower bound instead of the point estimate"),
+    (o) => {
+      const thresholds = {
+        minAgreement: num(o.minAgreement, 'min-agreement'), minKappa: num(o.minKappa, 'min-kappa'),
+        minTpr: num(o.minTpr, 'min-tpr'), minTnr: num(o.minTnr, 'min-tnr'),
+      };
+      if (Object.values(thresholds).every((t) => t === undefined)) throw usageError('give at least one threshold: --min-agreement, --min-kappa, --min-tpr or --min-tnr');
+      const ws = openDb(o.db);
+      const c = ws.criterion(o.dataset, o.criterion);
+      const r = ws.report(c, { runId: num(o.run, 'run', true), versionNumber: num(o.version, 'version', true), split: split(o.split) });
+      const g = evaluateGate(r.report, thresholds, Boolean(o.lowerBound));
+      for (const f of g.failures) console.log(`FAIL ${f}`);
+      for (const ok of g.checked) console.log(`ok   ${ok}`);
+      console.log(g.pass ? `gate passed (run ${r.run.id}, n = ${r.report.n})` : `gate failed (run ${r.run.id}, n = ${r.report.n})`);
+      return g.pass ? 0 : 1;
+    });
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { leaf, openDb, printList, source, type CliContext, type DbOption } from '../common.ts';
+
+interface Opts extends DbOption { dataset: string; criterion: string; name: string; format?: string }
+
+export function register(program: Command, ctx: CliContext) {
+  const group = program.command('runs').description('judge runs');
+  leaf<Opts>(group, ctx, 'import <file>', 'verdicts produced elsewhere (id, verdict, critique; empty verdict + error for unparseable outputs)',
+    (c) => c
+      .requiredOption('--dataset <name>', 'the dataset')
+      .requiredOption('--criterion <name>', 'the criterion')
+      .requiredOption('--name <name>', 'the run name (e.g. the judge that produced it)')
+      .option('--format <jsonl|csv|json>', 'the file format (default: from the extension)'),
+    (o, [file]) => {
+      const ws = openDb(o.db);
+      const c = ws.criterion(o.dataset, o.criterion);
+      const run = ws.importRun(c, source(file!, o.format === 'json' || o.format === 'csv' || o.format === 'jsonl' ? o.format : undefined), o.name);
+      console.log(`imported run ${run.id} "${run.name}": ${run.done} verdicts, ${run.errors} errors`);
+      return 0;
+    });
+  leaf<Omit<Opts, 'name'>>(group, ctx, 'list', 'runs with status and counts',
+    (c) => c
+      .requiredOption('--dataset <name>', 'the dataset')
+      .requiredOption('--criterion <name>', 'the criterion')
+      .option('--format <json|table>', 'output format', 'table'),
+    (o) => {
+      const ws = openDb(o.db);
+      const c = ws.criterion(o.dataset, o.criterion);
+      printList(ws.repos.runs.list(c.id).map((r) => ({ ...r, version: r.versionNumber })), o.format,
+        (r) => ({ id: r.id, name: r.name, kind: r.kind, version: r.version ?? '', split: r.split, status: r.status, done: `${r.done}/${r.total}`, errors: r.errors }));
+      return 0;
+    });
+}

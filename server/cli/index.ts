@@ -1,0 +1,89 @@
+/**
+ * The `concur` command line: one module per command under ./commands (each defines its options,
+ * its --help and its action, calling the same Workspace/service functions as the API). The
+ * README's command table is generated from these definitions (scripts/cli-reference.ts).
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../services/errors.ts';
+import type { CliContext } from './common.ts';
+import * as serve from './commands/serve.ts';
+import * as init from './commands/init.ts';
+import * as importCmd from './commands/import.ts';
+import * as exportCmd from './commands/export.ts';
+import * as datasets from './commands/datasets.ts';
+import * as criteria from './commands/criteria.ts';
+import * as labels from './commands/labels.ts';
+import * as prompt from './commands/prompt.ts';
+import * as run from './commands/run.ts';
+import * as prices from './commands/prices.ts';
+import * as runs from './commands/runs.ts';
+import * as report from './commands/report.ts';
+import * as compare from './commands/compare.ts';
+import * as correctedPassRate from './commands/corrected-pass-rate.ts';
+import * as gate from './commands/gate.ts';
+
+export { dbPath } from './common.ts';
+
+/** In the order of `concur --help` and the README's table. */
+const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate];
+
+/** A fresh program (commander keeps parsed values on the command objects, so one per parse). */
+export function buildProgram(ctx: CliContext = { exit: 0 }): Command {
+  const program = new Command('concur')
+    .description('align an LLM judge with a domain expert')
+    .usage('<command> [options]')
+    .helpCommand('help [command]', 'help for a command')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: () => {}, // errors become one line from cli() below
+    })
+    .addHelpText('after', '\nEvery command takes --db PATH (default: $CONCUR_DB, else data/concur.sqlite).\n'
+      + "Judge endpoint: OPENAI_API_KEY (or the version's --api-key-env) and OPENAI_BASE_URL for any OpenAI-compatible server.");
+  for (const c of COMMANDS) c.register(program, ctx);
+  return program;
+}
+
+/**
+ * Parses argv and runs the command. Returns the exit code (-1: keep running, e.g. serve).
+ * Throws UserError for a usage mistake or anything the user can fix.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const ctx: CliContext = { exit: 0 };
+  const program = buildProgram(ctx);
+  if (!argv.length) { program.outputHelp(); return 0; }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' && e.exitCode === 0 || e.code === 'commander.version') return 0;
+    // a group without its subcommand (`concur datasets`) printed its help on stderr
+    if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') throw new UserError('missing subcommand; see the help above', { code: 'usage' });
+    throw new UserError(e.message.replace(/^error: /, '').replace(/\n+/g, ' '), { code: 'usage' });
+  }
+  return ctx.exit;
+}
+
+/**
+ * Runs the CLI as a process: every error — a usage mistake, bad input, an unusable workspace,
+ * or a defect — prints one line and exits 2; the stack only with CONCUR_DEBUG=1.
+ */
+export async function cli(argv: string[]) {
+  try {
+    const code = await main(argv);
+    if (code >= 0) process.exitCode = code;
+  } catch (e) {
+    const debug = process.env.CONCUR_DEBUG === '1';
+    if (e instanceof UserError) {
+      console.error(`concur: ${e.message}`);
+      if (debug) console.error(e.cause ?? e);
+    } else {
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`concur: internal error: ${message.split('\n')[0]}${debug ? '' : ' (set CONCUR_DEBUG=1 for the details)'}`);
+      if (debug) console.error(e);
+    }
+    process.exitCode = 2;
+  }
+}
