@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { protectCell, unprotectCell } from '../../server/services/csv.ts';
 import { fromSheet, importConverted } from '../../server/services/importers/index.ts';
 import { labelsCsv } from '../../server/services/exports.ts';
@@ -56,7 +56,7 @@ describe('CSV injection protection', () => {
 
   it('GET labels.csv prefixes formula-like cells and re-imports to identical critiques', async () => {
     const { criterion, items } = setup();
-    const app = await buildApp({ workspace: t!.ws, webRoot: '/nonexistent' });
+    const app = await buildTestApp({ workspace: t!.ws, webRoot: '/nonexistent' });
     try {
       const r = await app.inject({ method: 'GET', url: `/api/criteria/${criterion.id}/export/labels.csv` });
       expect(r.statusCode).toBe(200);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { requireWebBuild } from '../../server/main.ts';
 import { UserError } from '../../server/services/errors.ts';
 import { judgeWorkspace } from '../judge/helpers.ts';
@@ -15,7 +15,7 @@ afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c();
 
 async function setup() {
   const s = judgeWorkspace({ baseUrl: 'http://127.0.0.1:9', items: 6 });
-  const app: FastifyInstance = await buildApp({ workspace: s.ws });
+  const app: FastifyInstance = await buildTestApp({ workspace: s.ws });
   cleanups.push(s.cleanup, () => app.close());
   return { ...s, app };
 }
@@ -29,7 +29,7 @@ describe('errors are typed and mapped once to HTTP', () => {
 
     const none = s.ws.addCriterion('ds', { name: 'unlabelled' });
     s.ws.addVersion(none, { template: 'Judge {{input}} {{output}}', model: 'm', baseUrl: 'http://127.0.0.1:9', apiKeyEnv: 'TEST_KEY' });
-    for (const url of [`/api/criteria/${none.id}/runs`, `/api/criteria/${none.id}/runs/estimate`]) {
+    for (const url of [`/api/criteria/${none.id}/runs`, `/api/criteria/${none.id}/runs/cost-preview`]) {
       const empty = await s.app.inject({ method: 'POST', url, payload: { version: 'latest', split: 'all' } });
       expect(empty.statusCode, url).toBe(400);
       expect(empty.json(), url).toMatchObject({ code: 'no_items', field: 'split', error: expect.stringMatching(/^split: no labelled items in the all split/) });

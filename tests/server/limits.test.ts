@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 import { TEMPLATE, rowCounts, seed } from '../support/seed.ts';
 import { concur } from '../support/cli.ts';
@@ -18,7 +18,7 @@ afterEach(async () => { await app?.close(); app = undefined; t?.cleanup(); t = u
 async function setup() {
   t = tempWorkspace();
   const s = seed(t.ws, [{ id: 'a', verdict: 'pass' }]);
-  app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+  app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
   return { app, ...s };
 }
 
@@ -64,7 +64,7 @@ describe('integers beyond Number.MAX_SAFE_INTEGER', () => {
     '/api/datasets/99999999999999999999',
     '/api/criteria/1/report?run=99999999999999999999',
     '/api/criteria/1/compare?a=1&b=99999999999999999999',
-    '/api/criteria/1/estimate?version=99999999999999999999',
+    '/api/criteria/1/corrected-pass-rate?version=99999999999999999999',
   ])('GET %s → 400', async (url) => {
     const { app: a } = await setup();
     const r = await a.inject({ method: 'GET', url });

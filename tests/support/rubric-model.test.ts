@@ -299,7 +299,7 @@ describe('rubric stand-in behind the real engine (figures are the stand-in\'s, n
   });
 
   async function measure(template: string, note: string): Promise<Round> {
-    const version = ws.addVersion(criterion, { template, model: 'stand-in', baseUrl: fake.url, apiKeyEnv: 'TEST_KEY', note });
+    const version = ws.addVersion(criterion, { template, model: 'stand-in', baseUrl: fake.url, apiKeyEnv: 'none', note });
     const train = await ws.engine.execute(ws.engine.plan({ criterion, version, split: 'train' }).id);
     const dev = await ws.engine.execute(ws.engine.plan({ criterion, version, split: 'dev' }).id);
     expect([train.status, train.errors, dev.status, dev.errors]).toEqual(['done', 0, 'done', 0]);
@@ -350,8 +350,8 @@ describe('rubric stand-in behind the real engine (figures are the stand-in\'s, n
     const plain = await startFakeOpenAI({ respond: rubricRespond, rejectResponseFormat: true });
     try {
       const template = `${data.naiveTemplate}\nFAIL if the response mentions "unable to"\n`;
-      const a = ws.addVersion(criterion, { template, model: 'stand-in', baseUrl: fake.url, apiKeyEnv: 'TEST_KEY' });
-      const b = ws.addVersion(criterion, { template, model: 'stand-in', baseUrl: plain.url, apiKeyEnv: 'TEST_KEY' });
+      const a = ws.addVersion(criterion, { template, model: 'stand-in', baseUrl: fake.url, apiKeyEnv: 'none' });
+      const b = ws.addVersion(criterion, { template, model: 'stand-in', baseUrl: plain.url, apiKeyEnv: 'none' });
       const ra = await ws.engine.execute(ws.engine.plan({ criterion, version: a, split: 'train' }).id);
       const rb = await ws.engine.execute(ws.engine.plan({ criterion, version: b, split: 'train' }).id);
       const verdicts = (run: Run) => ws.repos.runs.judgments(run.id).map((j) => [j.itemId, j.verdict, j.error]);
