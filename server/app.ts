@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Workspace } from './services/workspace.ts';
 import { NotFoundError, ValidationError } from './services/errors.ts';
 import { InputError } from './services/records.ts';
-import { LabelConflictError } from './db/index.ts';
+import { LabelConflictError, WorkspaceBusyError, WorkspaceReadOnlyError, explainWriteError } from './db/index.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { criterionRoutes } from './routes/criteria.ts';
 import { labelRoutes } from './routes/labels.ts';
@@ -45,7 +45,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   if (opts.token) installTokenCheck(app, opts.token);
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError, req, reply) => {
+    const err = explainWriteError(thrown, opts.workspace.repos.db) as FastifyError;
+    if (err instanceof WorkspaceBusyError) return reply.code(503).header('retry-after', '1').send({ error: err.message, code: err.code, retryable: true });
+    if (err instanceof WorkspaceReadOnlyError) return reply.code(409).send({ error: err.message, code: err.code, retryable: false });
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
     if (err instanceof ValidationError) return reply.code(400).send({ error: err.message, field: err.field });
     if (err instanceof InputError) return reply.code(400).send({ error: err.message, file: err.file, line: err.line, field: err.field });
@@ -58,6 +61,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     if (err instanceof Error && /^(no labelled items|no items|position swap)/.test(err.message)) return reply.code(400).send({ error: err.message });
     req.log.error(err);
+    // A server error is always reported, also when request logging is off.
+    if (!opts.logger) console.error(`${req.method} ${req.url.split('?')[0]} failed:`, err);
     return reply.code(500).send({ error: 'internal error; see the server log' });
   });
 

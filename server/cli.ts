@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openWorkspace } from './db/index.ts';
+import { openWorkspace, explainWriteError, WorkspaceBusyError, WorkspaceOpenError, WorkspaceReadOnlyError } from './db/index.ts';
 import { Workspace } from './services/workspace.ts';
 import { readRecordsFromFile, InputError, detectFormat } from './services/records.ts';
 import { importItemsFromJsonl } from './services/stream-import.ts';
@@ -71,8 +71,15 @@ export function dbPath(flag: string | undefined, env = process.env): string {
   return resolve(flag ?? env.CONCUR_DB ?? 'data/concur.sqlite');
 }
 
+/** The workspace this invocation opened, so a failed write can be explained in one line. */
+let opened: Workspace | undefined;
+
+/** A CLI is not serving anyone: it may wait (blocking) for another process's write lock up to 5 s. */
+const CLI_BUSY_TIMEOUT_MS = 5000;
+
 function open(flag: string | undefined): Workspace {
-  return new Workspace(openWorkspace(dbPath(flag)));
+  opened = new Workspace(openWorkspace(dbPath(flag), { busyTimeoutMs: CLI_BUSY_TIMEOUT_MS }));
+  return opened;
 }
 
 function need(v: string | undefined, flag: string): string {
@@ -478,9 +485,11 @@ export async function cli(argv: string[]) {
   try {
     const code = await main(argv);
     if (code >= 0) process.exitCode = code;
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError || e instanceof NotFoundError || e instanceof ValidationError) {
-      console.error(`concur: ${e.message}`);
+  } catch (thrown) {
+    const e = opened ? explainWriteError(thrown, opened.repos.db) : thrown;
+    if (e instanceof UsageError || e instanceof InputError || e instanceof NotFoundError || e instanceof ValidationError
+      || e instanceof WorkspaceReadOnlyError || e instanceof WorkspaceBusyError || e instanceof WorkspaceOpenError) {
+      console.error(process.env.CONCUR_DEBUG === '1' ? e : `concur: ${e.message}`);
       process.exitCode = 2;
     } else {
       console.error(e);
