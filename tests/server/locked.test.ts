@@ -8,15 +8,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { CONCUR_BIN, childEnv, startConcur } from '../support/cli.ts';
+import { holdWriteLock } from '../support/lock.ts';
 import { itemOf, judgeWorkspace, TEST_ENV, waitFor } from '../judge/helpers.ts';
 import { buildApp } from '../../server/app.ts';
 import type { Run } from '../../shared/types.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOCK_MS = 10_000;
 
 let fake: FakeOpenAI | undefined;
@@ -49,24 +48,6 @@ async function serve(path: string) {
   return { ...s, base: `http://127.0.0.1:${port}/api`, stderr: () => stderr };
 }
 
-/** Another process that takes the workspace's write lock (BEGIN IMMEDIATE), holds it for `ms`, then commits. */
-async function holdWriteLock(path: string, ms: number) {
-  const script = `const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.argv[2]));
-    db.exec('COMMIT');
-    db.close();`;
-  const child = spawn(process.execPath, ['-e', script, path, String(ms)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor(() => out.includes('locked'), 'the lock holder to take the lock');
-  return { child, exited };
-}
-
 function judgmentsIn(path: string): Array<{ item_id: number; sample: number }> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try { return db.prepare(`SELECT item_id, sample FROM judgments`).all() as Array<{ item_id: number; sample: number }>; } finally { db.close(); }
@@ -92,6 +73,7 @@ describe('another process holds the write lock for 10 s while `concur serve` run
     await waitFor(() => judgmentsIn(s.path).length >= 20, 'the first judgments');
 
     const lock = await holdWriteLock(s.path, LOCK_MS);
+    children.push(lock.child);
     const events: string[] = [];
     void lock.exited.then(() => events.push('lock released'));
     const save = () => fetch(`${server.base}/criteria/${criterionId}/labels`, {
@@ -108,10 +90,12 @@ describe('another process holds the write lock for 10 s while `concur serve` run
     for (let i = 0; i < 5; i++) {
       const res = await fetch(`${server.base}/health`);
       events.push(`health ${res.status}`);
+      const read = await fetch(`${server.base}/runs/${runId}`); // a read of the workspace: WAL readers do not wait for the writer
+      events.push(`run read ${read.status}`);
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(await lock.exited).toBe(0);
-    expect(events).toEqual(['label save 503', ...Array(5).fill('health 200'), 'lock released']);
+    expect(events).toEqual(['label save 503', ...Array(5).fill(['health 200', 'run read 200']).flat(), 'lock released']);
 
     // After the lock: the same save succeeds, the run finishes with nothing lost and nothing twice.
     const retried = await save();

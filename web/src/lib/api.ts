@@ -9,7 +9,13 @@ export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly body: ErrorBody | null) { super(message); }
 }
 
-export interface ErrorBody { error: string; field?: string | null; file?: string; line?: number | null; current?: unknown }
+export interface ErrorBody {
+  error: string; field?: string | null; file?: string; line?: number | null; current?: unknown;
+  /** e.g. WORKSPACE_BUSY (another process holds the workspace's lock) or WORKSPACE_READ_ONLY */
+  code?: string;
+  /** the same request may succeed if sent again shortly */
+  retryable?: boolean;
+}
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
