@@ -414,7 +414,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       if (sub === 'list') {
         printList(ws.repos.runs.list(c.id).map((r) => ({ ...r, version: r.versionNumber })), values.format,
-          (r) => ({ id: r.id, name: r.name, kind: r.kind, version: r.version ?? '', split: r.split, status: r.status, done: `${r.done}/${r.total}`, errors: r.errors }));
+          (r) => ({ id: r.id, name: r.name, kind: r.kind, version: r.version ?? '', split: r.split, status: r.status, done: `${r.done}/${r.total}`, errors: r.errors, message: r.message }));
         return 0;
       }
       throw new UsageError('usage: concur runs import|list ...');

@@ -240,7 +240,8 @@ export class RunEngine extends EventEmitter {
       for (let s = 0; s < ctx.run.samples; s++) if (!finished.has(`${item.id}:${s}`)) work.push({ item, sample: s });
     }
     const progress = this.progressTracker(runId);
-    const writer = this.batchWriter(runId, progress.add, renewWhileWaiting, () => controller.abort());
+    // After a wait the lease is renewed at once: the lock may have kept it from being renewed for a while.
+    const writer = this.batchWriter(runId, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
     const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
       this.repos.prices.get(ctx.version.model), !runOptions.noCache);
     let stopReason = '';
@@ -430,7 +431,7 @@ export class RunEngine extends EventEmitter {
    * retried asynchronously, renewing the lease meanwhile; once it has failed for good the run is
    * stopped (`onFailure`), the waiting judgments are dropped and `failure()` says why.
    */
-  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void, onRetry: () => void, onFailure: () => void): Writer & {
+  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
     drain(): Promise<void>; failure(): unknown;
   } {
     let pending: NewJudgment[] = [];
@@ -451,9 +452,9 @@ export class RunEngine extends EventEmitter {
       onWritten(batch);
     };
     const retry = () => {
-      retrying = this.write(writeWaiting, { onRetry }).then(
-        () => { retrying = null; },
-        (e: unknown) => { retrying = null; failure = e; pending = []; caches = []; onFailure(); },
+      retrying = this.write(writeWaiting, { onRetry: on.onRetry }).then(
+        () => { retrying = null; on.onRecovered(); },
+        (e: unknown) => { retrying = null; failure = e; pending = []; caches = []; on.onFailure(); },
       );
     };
     const flush = () => {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempWorkspace } from '../support/workspace.ts';
 import { jsonl, seed, source } from '../support/seed.ts';
-import { concur } from '../support/cli.ts';
+import { concur, startConcur } from '../support/cli.ts';
+import { createServer } from 'node:net';
 import { openWorkspace } from '../../server/db/index.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import { buildApp } from '../../server/app.ts';
@@ -87,6 +88,45 @@ describe('a read-only workspace file (chmod 444)', () => {
       await app.close();
       ws.repos.db.close();
     }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('`concur serve` on a read-only workspace file', () => {
+  beforeAll(() => chmodSync(t.path, 0o444));
+  afterAll(() => chmodSync(t.path, 0o644));
+
+  it('serves reads, refuses writes with the read-only message, and leaves the file unchanged', async () => {
+    const before = hash(t.path);
+    const port = await freePort();
+    const server = startConcur(['serve', '--db', t.path, '--port', String(port), '--no-samples']);
+    let stderr = '';
+    server.child.stderr!.on('data', (d: Buffer) => { stderr += d; });
+    try {
+      for (let i = 0; !/Concur is serving/.test(stderr); i++) {
+        if (server.child.exitCode !== null || i > 2400) throw new Error(`serve did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const api = `http://127.0.0.1:${port}/api`;
+      const datasets = await fetch(`${api}/datasets`);
+      expect(datasets.status).toBe(200);
+      expect(await datasets.json()).toMatchObject([{ name: 'ds', items: 12 }]);
+      const created = await fetch(`${api}/datasets/1/criteria`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tone' }) });
+      expect(created.status).toBe(409);
+      expect(await created.json()).toMatchObject({ error: `workspace ${t.path} is read-only: the file is not writable (chmod u+w to allow changes)`, code: 'WORKSPACE_READ_ONLY' });
+      expect(stderr).toMatch(/the workspace is read-only \(the file is not writable/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.done;
+    }
+    expect(hash(t.path)).toBe(before);
   });
 });
 
