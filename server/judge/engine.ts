@@ -1,4 +1,5 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import type { Repositories } from '../db/index.ts';
 import { withWriteRetry } from '../db/retry.ts';
@@ -231,7 +232,7 @@ export class RunEngine extends EventEmitter {
     const renewWhileWaiting = () => {
       if (Date.now() - lastRenewal < HEARTBEAT_MS / 4) return;
       lastRenewal = Date.now();
-      renewLease();
+      setImmediate(renewLease); // not in the same turn as the failed write: each may wait out the busy timeout
     };
 
     const finished = this.repos.runs.finishedKeys(runId);
@@ -452,7 +453,8 @@ export class RunEngine extends EventEmitter {
       onWritten(batch);
     };
     const retry = () => {
-      retrying = this.write(writeWaiting, { onRetry: on.onRetry }).then(
+      // The write that just failed already waited out the busy timeout: pause before the next try.
+      retrying = sleep(WRITE_WINDOW_MS).then(() => this.write(writeWaiting, { onRetry: on.onRetry })).then(
         () => { retrying = null; on.onRecovered(); },
         (e: unknown) => { retrying = null; failure = e; pending = []; caches = []; on.onFailure(); },
       );
