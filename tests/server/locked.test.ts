@@ -6,11 +6,14 @@
  * processes, a child process holding a real SQLite lock, the stand-in OpenAI server.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
-import { CONCUR_BIN, childEnv, startConcur } from '../support/cli.ts';
+import { CONCUR_BIN, childEnv, concur, startConcur } from '../support/cli.ts';
 import { holdWriteLock } from '../support/lock.ts';
 import { itemOf, judgeWorkspace, TEST_ENV, waitFor } from '../judge/helpers.ts';
 import { buildApp } from '../../server/app.ts';
@@ -112,6 +115,72 @@ describe('another process holds the write lock for 10 s while `concur serve` run
     expect(new Set(asked).size).toBe(120);
     expect(server.child.exitCode).toBe(null);
     expect((await fetch(`${server.base}/health`)).status).toBe(200);
+  });
+});
+
+/** Fills the file system holding `file` (written until ENOSPC), then gives back `leave` bytes. */
+function fillLeaving(file: string, leave: number) {
+  const fd = openSync(file, 'w');
+  let size = 0;
+  try {
+    for (const chunk of [Buffer.alloc(1 << 20), Buffer.alloc(4096)]) {
+      for (;;) {
+        try { size += writeSync(fd, chunk); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break; throw e; }
+      }
+    }
+    ftruncateSync(fd, Math.max(0, size - leave));
+  } finally { closeSync(fd); }
+}
+
+describe('the file system is full (a small tmpfs, filled while `concur serve` runs a judge run)', () => {
+  it('fails that run with the error recorded, keeps serving, and `run --resume` judges the rest once', async (ctx) => {
+    const mnt = mkdtempSync(join(tmpdir(), 'concur-full-'));
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mnt]).status !== 0) {
+      rmSync(mnt, { recursive: true, force: true });
+      ctx.skip(); // no mount here (not root): the max_page_count test below is the injected variant
+      return;
+    }
+    cleanups.push(() => { spawnSync('umount', ['-l', mnt]); rmSync(mnt, { recursive: true, force: true }); });
+    // Every reply is ~200 KB, so one judgment cannot fit in the 64 KB left free, while a status update can.
+    const big = 'x'.repeat(200_000);
+    fake = await startFakeOpenAI({ latencyMs: 30, respond: () => JSON.stringify({ critique: big, verdict: 'pass' }) });
+    const s = judgeWorkspace({ baseUrl: fake.url, items: 40 });
+    cleanups.push(s.cleanup);
+    s.ws.repos.db.close();
+    const path = join(mnt, 'workspace.sqlite');
+    copyFileSync(s.path, path);
+    const server = await serve(path);
+
+    const started = await fetch(`${server.base}/criteria/${s.criterion.id}/runs`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: 'latest', split: 'all', concurrency: 1 }),
+    });
+    expect(started.status).toBe(202);
+    const runId = (await json<Run>(started)).id;
+    await waitFor(() => judgmentsIn(path).length >= 3, 'the first judgments');
+    fillLeaving(join(mnt, 'filler'), 64 * 1024);
+
+    let run: Run | undefined;
+    await waitFor(async () => { run = await json<Run>(await fetch(`${server.base}/runs/${runId}`)); return run.status === 'failed'; },
+      `the run to fail (stderr: ${server.stderr()})`);
+    expect(run!.message).toMatch(/^could not record judgments .*database or disk is full/);
+    expect(run!.done).toBeLessThan(40);
+    expect((await fetch(`${server.base}/health`)).status).toBe(200);
+    expect(server.child.exitCode).toBe(null);
+    const listed = await concur(['runs', 'list', '--db', path, '--dataset', 'ds', '--criterion', 'ok']);
+    expect(listed.stdout).toMatch(/failed .*could not record judgments/);
+
+    // Room again, server stopped: the resume judges exactly the unrecorded items, each once.
+    server.child.kill('SIGTERM');
+    await server.done;
+    rmSync(join(mnt, 'filler'));
+    const recorded = judgmentsIn(path).length;
+    const from = fake.count();
+    const resumed = await concur(['run', '--resume', String(runId), '--db', path], TEST_ENV);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(fake.count() - from).toBe(40 - recorded);
+    const rows = judgmentsIn(path);
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((j) => j.item_id)).size).toBe(40);
   });
 });
 
