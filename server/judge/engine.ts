@@ -196,7 +196,10 @@ export class RunEngine extends EventEmitter {
         });
       } catch (e) {
         if (!(e instanceof NotConfiguredError)) throw e;
-        await this.write(() => this.repos.runs.setStatus(runId, 'failed', e.message));
+        await this.write(() => this.repos.db.transaction(() => {
+          this.repos.runs.setStatus(runId, 'failed', e.message);
+          this.repos.runs.release(runId, this.owner);
+        })());
         this.active.delete(runId);
         limits.release();
         return this.finish(runId);
@@ -270,7 +273,11 @@ export class RunEngine extends EventEmitter {
     if (writeFailure) stopReason = `could not record judgments (the unrecorded items stay un-judged; resume the run to redo them): ${errorMessage(writeFailure)}`;
     const [status, message]: [Run['status'], string] = stopReason ? ['failed', stopReason]
       : controller.signal.aborted ? ['cancelled', cancelledElsewhere ? 'cancelled from another process' : 'cancelled by the user'] : ['done', ''];
-    await this.write(() => this.repos.runs.setStatus(runId, status, message), { otherAttempts: 20, onRetry: renewWhileWaiting });
+    // An ended run has no executor: a `run --resume` may take it at once, without waiting for the lease to go stale.
+    await this.write(() => this.repos.db.transaction(() => {
+      this.repos.runs.setStatus(runId, status, message);
+      this.repos.runs.release(runId, this.owner);
+    })(), { otherAttempts: 20, onRetry: renewWhileWaiting });
     return this.finish(runId);
   }
 

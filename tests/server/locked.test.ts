@@ -169,9 +169,8 @@ describe('the file system is full (a small tmpfs, filled while `concur serve` ru
     const listed = await concur(['runs', 'list', '--db', path, '--dataset', 'ds', '--criterion', 'ok']);
     expect(listed.stdout).toMatch(/failed .*could not record judgments/);
 
-    // Room again, server stopped: the resume judges exactly the unrecorded items, each once.
-    server.child.kill('SIGTERM');
-    await server.done;
+    // Room again: `run --resume` (while the server is still up: the failed run has no executor)
+    // judges exactly the unrecorded items, each once.
     rmSync(join(mnt, 'filler'));
     const recorded = judgmentsIn(path).length;
     const from = fake.count();
@@ -181,6 +180,8 @@ describe('the file system is full (a small tmpfs, filled while `concur serve` ru
     const rows = judgmentsIn(path);
     expect(rows).toHaveLength(40);
     expect(new Set(rows.map((j) => j.item_id)).size).toBe(40);
+    server.child.kill('SIGTERM');
+    await server.done;
   });
 });
 
