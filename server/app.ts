@@ -8,7 +8,7 @@ import { WEB_OUT } from './paths.ts';
 import { randomUUID } from 'node:crypto';
 import type { Workspace } from './services/workspace.ts';
 import { UserError } from './services/errors.ts';
-import { LabelConflictError } from './db/index.ts';
+import { LabelConflictError, explainWriteError } from './db/index.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { criterionRoutes } from './routes/criteria.ts';
 import { labelRoutes } from './routes/labels.ts';
@@ -87,11 +87,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   if (opts.token) installTokenCheck(app, opts.token, { secureCookie: (req) => schemeOf(req, Boolean(opts.trustProxy)) === 'https' });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError, req, reply) => {
+    // a raw SQLite lock/read-only error from a repository becomes the typed workspace error it means
+    const err = explainWriteError(thrown, opts.workspace.repos.db) as FastifyError;
     if (err instanceof UserError) {
       const body: Record<string, unknown> = { error: err.message, code: err.code };
       if (err.file !== null) Object.assign(body, { file: err.file, line: err.line, field: err.field });
       else if (err.field !== null) body.field = err.field;
+      if (err.retryable) { body.retryable = true; reply.header('retry-after', '1'); }
       return reply.code(err.status).send(body);
     }
     if (err instanceof LabelConflictError) return reply.code(409).send({ error: err.message, code: 'label_conflict', current: err.current });

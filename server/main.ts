@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOnlyReason } from './db/index.ts';
 import { buildApp } from './app.ts';
 import { parseAllowedHosts } from './http/origin-policy.ts';
 import { WEB_OUT } from './paths.ts';
@@ -40,6 +41,7 @@ export async function serve(o: ServeOptions) {
   const fresh = !existsSync(o.db);
   requireWebBuild();
   const ws = openWorkspaceFile(o.db);
+  const readOnly = readOnlyReason(ws.repos.db);
   if (fresh && o.samples) {
     const installed = installSamples(ws);
     if (installed.length) console.error(`new workspace ${o.db} with samples: ${installed.join(', ')}`);
@@ -51,13 +53,14 @@ export async function serve(o: ServeOptions) {
   await app.listen({ port: o.port, host: o.host });
   console.error(`Concur is serving ${o.db} at http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`);
 
-  for (const run of ws.engine.resumable()) {
-    console.error(`resuming run ${run.id} (${run.done}/${run.total} already judged)`);
-    ws.engine.execute(run.id).catch((e) => console.error(`run ${run.id}: ${e instanceof Error ? e.message : e}`));
-  }
+  // Runs whose executor died are taken over now and whenever one's lease goes stale later.
+  const stopWatching = readOnly ? () => {} : ws.engine.watchForAbandonedRuns((line) => console.error(line));
+  if (readOnly) console.error(`the workspace is read-only (${readOnly}): browsing works, changes are refused`);
 
   const stop = async () => {
-    for (const r of ws.repos.runs.unfinished()) ws.engine.cancel(r.id);
+    stopWatching();
+    // Only the runs this process executes: another process's run (a CLI run) is not ours to cancel.
+    for (const r of ws.repos.runs.unfinished()) if (ws.engine.isActive(r.id)) ws.engine.cancel(r.id);
     await app.close();
     ws.repos.db.close();
     process.exit(0);

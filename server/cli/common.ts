@@ -21,8 +21,15 @@ export function dbPath(flag: string | undefined, env = process.env): string {
   return resolve(flag ?? env.CONCUR_DB ?? 'data/concur.sqlite');
 }
 
+/** A CLI is not serving anyone: it may wait (blocking) for another process's write lock up to 5 s. */
+const CLI_BUSY_TIMEOUT_MS = 5000;
+
+/** The workspace this invocation opened, so a failed write can be explained in one line. */
+export let openedWorkspace: Workspace | undefined;
+
 export function openDb(flag: string | undefined): Workspace {
-  return openWorkspaceFile(dbPath(flag));
+  openedWorkspace = openWorkspaceFile(dbPath(flag), { busyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  return openedWorkspace;
 }
 
 /**

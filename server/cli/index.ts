@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../services/errors.ts';
+import { explainWriteError } from '../db/index.ts';
+import { openedWorkspace } from './common.ts';
 import type { CliContext } from './common.ts';
 import * as serve from './commands/serve.ts';
 import * as init from './commands/init.ts';
@@ -74,7 +76,9 @@ export async function cli(argv: string[]) {
   try {
     const code = await main(argv);
     if (code >= 0) process.exitCode = code;
-  } catch (e) {
+  } catch (thrown) {
+    // a raw SQLite lock/read-only error becomes the typed workspace error it means
+    const e = openedWorkspace ? explainWriteError(thrown, openedWorkspace.repos.db) : thrown;
     const debug = process.env.CONCUR_DEBUG === '1';
     if (e instanceof UserError) {
       console.error(`concur: ${e.message}`);

@@ -1,4 +1,4 @@
-import { openDatabase, type DB } from './open.ts';
+import { openDatabase, type DB, type OpenOptions } from './open.ts';
 import { datasetsRepository } from './datasets.ts';
 import { itemsRepository } from './items.ts';
 import { criteriaRepository } from './criteria.ts';
@@ -11,7 +11,9 @@ import { cacheRepository } from './cache.ts';
 import { alignmentRepository } from './alignment.ts';
 
 export type { DB } from './open.ts';
+export { explainWriteError, readOnlyReason } from './open.ts';
 export { LabelConflictError } from './labels.ts';
+export { WorkspaceBusyError, WorkspaceOpenError, WorkspaceReadOnlyError, withWriteRetry } from './retry.ts';
 
 /** Every repository of one workspace, statements prepared once. */
 export function createRepositories(db: DB) {
@@ -31,8 +33,10 @@ export function createRepositories(db: DB) {
 }
 export type Repositories = ReturnType<typeof createRepositories>;
 
-export function openWorkspace(path: string): Repositories {
-  const repos = createRepositories(openDatabase(path));
-  repos.prices.seedDefaults();
-  return repos;
+/**
+ * Opens a workspace file (see openDatabase). Opening never writes to an existing, up-to-date
+ * workspace: the default price list is written only when the schema is created or upgraded.
+ */
+export function openWorkspace(path: string, opts: Omit<OpenOptions, 'onUpgrade'> = {}): Repositories {
+  return createRepositories(openDatabase(path, { ...opts, onUpgrade: (db) => pricesRepository(db).seedDefaults() }));
 }

@@ -72,6 +72,8 @@ export function runsRepository(db: DB) {
     finished_at = CASE WHEN @status IN ('done','failed','cancelled') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END
     WHERE id = @id`);
   const claim = db.prepare(`UPDATE runs SET owner = ?, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`);
+  const release = db.prepare(`UPDATE runs SET owner = NULL WHERE id = ? AND owner = ?`);
+  const renew = db.prepare(`UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND owner = ?`);
   const runItemIds = db.prepare<[number], { item_id: number }>(`SELECT item_id FROM run_items WHERE run_id = ? ORDER BY item_id`);
   const insertJudgment = db.prepare(`INSERT INTO judgments
     (run_id, item_id, sample, verdict, critique, raw, error, latency_ms, prompt_tokens, completion_tokens, cost, cached, attempts)
@@ -110,7 +112,11 @@ export function runsRepository(db: DB) {
     setStatus: (id: number, status: RunStatus, message = '') => { setStatus.run({ id, status, message }); },
     /** Marks the run as worked on by `owner` now; the engine calls it periodically so stale runs can be told apart. */
     heartbeat: (id: number, owner: string) => { claim.run(owner, id); },
+    /** Renews `owner`'s lease; false when another process has taken the run over meanwhile. */
+    renew: (id: number, owner: string) => renew.run(id, owner).changes > 0,
     lease: (id: number) => heartbeatOf.get(id),
+    /** Gives up `owner`'s lease (the run ended here), so any process may resume it at once. */
+    release: (id: number, owner: string) => { release.run(id, owner); },
     /**
      * Makes `owner` the run's executor if nobody else holds it: no owner, the same owner, an owner known
      * to be dead, or a heartbeat older than `staleBefore` (ISO time). Returns whether the claim succeeded.

@@ -1,6 +1,8 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import type { Repositories } from '../db/index.ts';
+import { withWriteRetry } from '../db/retry.ts';
 import type { NewJudgment, RunOptions } from '../db/runs.ts';
 import type { CachedResponse } from '../db/cache.ts';
 import type { Criterion, Item, PromptVersion, Run, RunVariant, SplitFilter } from '../../shared/types.ts';
@@ -62,6 +64,8 @@ export interface EngineOptions {
   batchPolling?: Partial<BatchPolling>;
   /** cap on one reply's body in bytes for runs that set none (default 1 MB); see http-fetch.ts */
   maxReplyBytes?: number;
+  /** how long a run keeps retrying a write that meets another process's lock before it fails (default 30 s) */
+  writeDeadlineMs?: number;
 }
 
 /** Thrown by execute() when another live process holds the run. */
@@ -72,6 +76,9 @@ const HEARTBEAT_MS = 2000;
 const WRITE_WINDOW_MS = 10;
 const WRITE_BATCH = 256;
 const DEFAULT_CONCURRENCY = 8;
+const WRITE_DEADLINE_MS = 30_000;
+/** A write failing for another reason than a lock (disk full, I/O error) is tried this many times before the run fails. */
+const OTHER_WRITE_ATTEMPTS = 4;
 
 interface Job { item: Item; sample: number }
 
@@ -108,6 +115,8 @@ export class RunEngine extends EventEmitter {
         status: 'queued', itemIds: items.map((i) => i.id),
       });
       this.repos.runs.setOptions(run.id, pickOptions(p));
+      // The planner holds the lease from the start, so no other process takes the run before it executes it.
+      this.repos.runs.heartbeat(run.id, this.owner);
       return run;
     })();
   }
@@ -160,53 +169,78 @@ export class RunEngine extends EventEmitter {
     return Date.now() - Date.parse(lease.heartbeat_at) > this.staleAfter() ? null : lease.owner;
   }
 
-  /** Runs (or resumes) a run to the end. Never throws for judge failures: they are recorded. */
+  /**
+   * Runs (or resumes) a run to the end. Never throws for judge failures: they are recorded. A write
+   * that meets another process's lock is retried asynchronously (the event loop never waits on it
+   * for long) while the lease is renewed; a write that still fails fails this run, with the error
+   * recorded on it, and leaves its unwritten items un-judged for a resume.
+   */
   async execute(runId: number, options: ExecuteOptions = {}): Promise<Run> {
     const ctx = this.load(runId);
     if (this.active.has(runId)) throw new Error(`run ${runId} is already running in this process`);
-    const lease = this.repos.runs.lease(runId);
-    const deadOwner = lease?.owner && ownerIsDead(lease.owner) ? lease.owner : null;
-    if (!this.repos.runs.claim(runId, this.owner, new Date(Date.now() - this.staleAfter()).toISOString(), deadOwner)) {
-      throw new RunBusyError(`run ${runId} is being executed by another process (${lease?.owner}); cancel it there, or wait for it to stop`);
-    }
-    const runOptions: RunOptions = { ...ctx.options, ...(options.noCache !== undefined ? { noCache: options.noCache } : {}) };
-
-    const profile = `${describeEndpoint(ctx.version, this.opts.env).baseUrl}|${ctx.version.apiKeyEnv}`;
-    const limits = this.limiters.acquire(profile, { rpm: runOptions.rpm, tpm: runOptions.tpm });
-    let provider: Provider;
-    try {
-      provider = createProvider({
-        ...this.opts.provider, ...(runOptions.timeoutMs ? { timeoutMs: runOptions.timeoutMs } : {}),
-        maxReplyBytes: runOptions.maxReplyBytes ?? this.opts.maxReplyBytes ?? this.opts.provider?.maxReplyBytes,
-        settings: ctx.version, env: this.opts.env, limiter: limits.limiter,
-      });
-    } catch (e) {
-      limits.release();
-      if (e instanceof NotConfiguredError) {
-        this.repos.runs.setStatus(runId, 'failed', e.message);
-        return this.finish(runId);
-      }
-      throw e;
-    }
-
+    // Registered before the first await, so a resume watcher in this process cannot start it twice.
     const controller = new AbortController();
     setMaxListeners(0, controller.signal); // every request in flight listens for the cancel
     this.active.set(runId, controller);
-    let cancelledElsewhere = false;
+    let limits: ReturnType<LimiterRegistry['acquire']> | null = null;
+    let provider: Provider;
     try {
-      if (options.retryErrors) this.repos.runs.deleteTransportErrors(runId);
-      this.repos.runs.setStatus(runId, 'running');
+      const lease = this.repos.runs.lease(runId);
+      const deadOwner = lease?.owner && ownerIsDead(lease.owner) ? lease.owner : null;
+      const claimed = await this.write(() => this.repos.runs.claim(runId, this.owner, new Date(Date.now() - this.staleAfter()).toISOString(), deadOwner));
+      if (!claimed) throw new RunBusyError(`run ${runId} is being executed by another process (${lease?.owner}); cancel it there, or wait for it to stop`);
+      const runOptions: RunOptions = { ...ctx.options, ...(options.noCache !== undefined ? { noCache: options.noCache } : {}) };
+      const profile = `${describeEndpoint(ctx.version, this.opts.env).baseUrl}|${ctx.version.apiKeyEnv}`;
+      limits = this.limiters.acquire(profile, { rpm: runOptions.rpm, tpm: runOptions.tpm });
+      try {
+        provider = createProvider({
+          ...this.opts.provider, ...(runOptions.timeoutMs ? { timeoutMs: runOptions.timeoutMs } : {}),
+          maxReplyBytes: runOptions.maxReplyBytes ?? this.opts.maxReplyBytes ?? this.opts.provider?.maxReplyBytes,
+          settings: ctx.version, env: this.opts.env, limiter: limits.limiter,
+        });
+      } catch (e) {
+        if (!(e instanceof NotConfiguredError)) throw e;
+        await this.write(() => this.repos.db.transaction(() => {
+          this.repos.runs.setStatus(runId, 'failed', e.message);
+          this.repos.runs.release(runId, this.owner);
+        })());
+        this.active.delete(runId);
+        limits.release();
+        return this.finish(runId);
+      }
+      if (options.retryErrors) await this.write(() => this.repos.runs.deleteTransportErrors(runId));
+      await this.write(() => this.repos.runs.setStatus(runId, 'running'));
+      const claimedLimits = limits;
+      limits = null; // released by executeClaimed
+      return await this.executeClaimed(runId, ctx, provider, controller, runOptions, claimedLimits);
     } catch (e) {
-      this.active.delete(runId);
-      limits.release();
+      if (this.active.get(runId) === controller) this.active.delete(runId);
+      limits?.release();
       throw e;
     }
-    const heartbeat = setInterval(() => {
-      this.repos.runs.heartbeat(runId, this.owner);
-      // A cancel from another process (the UI while the CLI runs it, or the reverse) arrives through the database.
-      if (this.repos.runs.status(runId) === 'cancelled') { cancelledElsewhere = true; controller.abort(); }
-    }, HEARTBEAT_MS);
+  }
+
+  private async executeClaimed(runId: number, ctx: ReturnType<RunEngine['load']>, provider: Provider, controller: AbortController,
+    runOptions: RunOptions, limits: ReturnType<LimiterRegistry['acquire']>): Promise<Run> {
+    let cancelledElsewhere = false;
+    let leaseLost = false;
+    /** Renews the lease; never throws (it runs on a timer): a lock only delays it to the next try. */
+    const renewLease = () => {
+      try {
+        if (!this.repos.runs.renew(runId, this.owner) && !leaseLost) { leaseLost = true; controller.abort(); }
+        // A cancel from another process (the UI while the CLI runs it, or the reverse) arrives through the database.
+        if (this.repos.runs.status(runId) === 'cancelled') { cancelledElsewhere = true; controller.abort(); }
+      } catch { /* locked: renewed on the next beat or the next write retry */ }
+    };
+    const heartbeat = setInterval(renewLease, HEARTBEAT_MS);
     heartbeat.unref();
+    let lastRenewal = Date.now();
+    /** While a write waits for a lock, the lease is renewed too (each try may block up to the busy timeout). */
+    const renewWhileWaiting = () => {
+      if (Date.now() - lastRenewal < HEARTBEAT_MS / 4) return;
+      lastRenewal = Date.now();
+      setImmediate(renewLease); // not in the same turn as the failed write: each may wait out the busy timeout
+    };
 
     const finished = this.repos.runs.finishedKeys(runId);
     const work: Job[] = [];
@@ -214,7 +248,8 @@ export class RunEngine extends EventEmitter {
       for (let s = 0; s < ctx.run.samples; s++) if (!finished.has(`${item.id}:${s}`)) work.push({ item, sample: s });
     }
     const progress = this.progressTracker(runId);
-    const writer = this.batchWriter(runId, progress.add);
+    // After a wait the lease is renewed at once: the lock may have kept it from being renewed for a while.
+    const writer = this.batchWriter(runId, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
     const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
       this.repos.prices.get(ctx.version.model), !runOptions.noCache, provider.endpoint.baseUrl);
     let stopReason = '';
@@ -232,16 +267,30 @@ export class RunEngine extends EventEmitter {
     } catch (e) {
       if (!controller.signal.aborted) stopReason = `internal error: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
-      try { writer.flush(); } finally {
+      try { await writer.drain(); } finally {
         clearInterval(heartbeat);
         this.active.delete(runId);
         limits.release();
       }
     }
-    if (stopReason) this.repos.runs.setStatus(runId, 'failed', stopReason);
-    else if (controller.signal.aborted) this.repos.runs.setStatus(runId, 'cancelled', cancelledElsewhere ? 'cancelled from another process' : 'cancelled by the user');
-    else this.repos.runs.setStatus(runId, 'done');
+    if (leaseLost) return this.finish(runId); // another process executes the run now; its status is theirs to set
+    const writeFailure = writer.failure();
+    if (writeFailure) stopReason = `could not record judgments (the unrecorded items stay un-judged; resume the run to redo them): ${errorMessage(writeFailure)}`;
+    const [status, message]: [Run['status'], string] = stopReason ? ['failed', stopReason]
+      : controller.signal.aborted ? ['cancelled', cancelledElsewhere ? 'cancelled from another process' : 'cancelled by the user'] : ['done', ''];
+    // An ended run has no executor: a `run --resume` may take it at once, without waiting for the lease to go stale.
+    await this.write(() => this.repos.db.transaction(() => {
+      this.repos.runs.setStatus(runId, status, message);
+      this.repos.runs.release(runId, this.owner);
+    })(), { otherAttempts: 20, onRetry: renewWhileWaiting });
     return this.finish(runId);
+  }
+
+  /** A write retried while another connection holds the lock (see withWriteRetry). */
+  private write<T>(fn: () => T, o: { otherAttempts?: number; onRetry?: () => void } = {}): Promise<T> {
+    return withWriteRetry(this.repos.db, fn, {
+      deadlineMs: this.opts.writeDeadlineMs ?? WRITE_DEADLINE_MS, otherAttempts: o.otherAttempts ?? OTHER_WRITE_ATTEMPTS, onRetry: o.onRetry,
+    });
   }
 
   /** Direct calls with `concurrency` workers; returns why the run had to stop ('' when it did not). */
@@ -292,6 +341,28 @@ export class RunEngine extends EventEmitter {
   /** Resumes runs left queued/running by a process that is gone (dead, or lease older than staleAfterMs). */
   resumable(): Run[] {
     return this.repos.runs.unfinished().filter((r) => r.kind === 'judged' && !this.active.has(r.id) && this.heldElsewhere(r.id) === null);
+  }
+
+  /**
+   * Keeps taking over runs left by a process that is gone (dead, or its lease gone stale) while
+   * this process is up: once now, then every `intervalMs`. Returns a function that stops watching.
+   */
+  watchForAbandonedRuns(log: (line: string) => void, intervalMs = HEARTBEAT_MS): () => void {
+    const look = () => {
+      let runs: Run[];
+      try { runs = this.resumable(); } catch (e) { log(`looking for runs to resume: ${errorMessage(e)}`); return; }
+      for (const run of runs) {
+        log(`resuming run ${run.id} (${run.done}/${run.total} already judged)`);
+        this.execute(run.id).catch((e) => {
+          // Another process took it first: it is in good hands.
+          if (!(e instanceof RunBusyError)) log(`run ${run.id}: ${errorMessage(e)}`);
+        });
+      }
+    };
+    look();
+    const timer = setInterval(look, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private staleAfter() { return this.opts.staleAfterMs ?? HEARTBEAT_MS * 5; }
@@ -369,33 +440,63 @@ export class RunEngine extends EventEmitter {
    * WRITE_WINDOW_MS, or at once when WRITE_BATCH are waiting. A transaction per judgment would
    * cost more CPU than the rest of the judgment; a kill -9 loses at most the replies of the
    * last few milliseconds, which a resume asks for again (never records twice).
+   * A write that fails (another process's lock, a full disk) keeps its judgments waiting and is
+   * retried asynchronously, renewing the lease meanwhile; once it has failed for good the run is
+   * stopped (`onFailure`), the waiting judgments are dropped and `failure()` says why.
    */
-  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void): Writer {
+  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
+    drain(): Promise<void>; failure(): unknown;
+  } {
     let pending: NewJudgment[] = [];
     let caches: Array<{ key: string; response: CachedResponse }> = [];
     let timer: NodeJS.Timeout | null = null;
+    let retrying: Promise<void> | null = null;
+    let failure: unknown = null;
     const write = this.repos.db.transaction((js: NewJudgment[], cs: typeof caches) => {
       for (const c of cs) this.repos.cache.put(c.key, c.response);
       this.repos.runs.recordJudgments(runId, js);
     });
-    const flush = () => {
-      if (timer) { clearTimeout(timer); timer = null; }
+    /** Writes everything waiting, or throws and leaves it waiting. */
+    const writeWaiting = () => {
       if (!pending.length) return;
       const batch = pending, cacheBatch = caches;
-      pending = []; caches = [];
       write(batch, cacheBatch);
+      pending = []; caches = [];
       onWritten(batch);
+    };
+    const retry = () => {
+      // The write that just failed already waited out the busy timeout: pause before the next try.
+      retrying = sleep(WRITE_WINDOW_MS).then(() => this.write(writeWaiting, { onRetry: on.onRetry })).then(
+        () => { retrying = null; on.onRecovered(); },
+        (e: unknown) => { retrying = null; failure = e; pending = []; caches = []; on.onFailure(); },
+      );
+    };
+    const flush = () => {
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (retrying || failure) return; // the retry writes whatever is waiting
+      try { writeWaiting(); } catch { retry(); }
     };
     return {
       push(j, cache) {
+        if (failure) return;
         pending.push(boundJudgment(j));
         if (cache) caches.push(cache);
         if (pending.length >= WRITE_BATCH) flush();
         else if (!timer) timer = setTimeout(flush, WRITE_WINDOW_MS);
       },
       flush,
+      /** Writes everything waiting, waiting out retries. */
+      async drain() {
+        flush();
+        while (retrying) { await retrying; flush(); }
+      },
+      failure: () => failure,
     };
   }
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function hintFor(status: number | null, v: PromptVersion, env?: NodeJS.ProcessEnv): string {

@@ -14,10 +14,13 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return [...ws.repos.labels.currentByItem(c.id, req.query.annotator ?? c.principalAnnotator).values()];
   });
 
-  /** Saves a label; 409 with the current label when someone else changed it since `expectedId`. */
+  /**
+   * Saves a label; 409 with the current label when someone else changed it since `expectedId`;
+   * 503 (code workspace_busy, retryable) when another process kept the workspace locked meanwhile.
+   */
   app.post('/criteria/:id/labels', { schema: { params: IdParams, body: SaveLabelBody, response: { 201: LabelSchema } } }, async (req, reply) => {
     const c = ws.criterionById(req.params.id);
-    const label = ws.saveLabel(c, { ...req.body, ambiguous: req.body.ambiguous ?? false });
+    const label = await ws.saveLabelWhenUnlocked(c, { ...req.body, ambiguous: req.body.ambiguous ?? false });
     return reply.code(201).send(label);
   });
 

@@ -10,7 +10,10 @@ import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { NO_KEY, wantsNoKey } from '../judge/secrets.ts';
-import { LabelConflictError } from '../db/index.ts';
+import { LabelConflictError, withWriteRetry } from '../db/index.ts';
+
+/** How long a label save waits for another process's write lock before it answers "busy, retry". */
+const LABEL_SAVE_WAIT_MS = 2000;
 import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
 import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/compare.ts';
 import { verdictStability, verdictStabilityFromCounts } from '../../shared/metrics/bias.ts';
@@ -115,6 +118,14 @@ export class Workspace {
     return this.repos.labels.appendIfCurrent(criterion.id, {
       itemId: item.id, annotator: input.annotator || criterion.principalAnnotator, verdict, critique: input.critique, ambiguous: input.ambiguous, source: 'ui',
     }, input.expectedId);
+  }
+
+  /**
+   * saveLabel for a waiting person: while another process holds the workspace's write lock it
+   * is retried for up to `waitMs` without blocking the server, then WorkspaceBusyError (retryable).
+   */
+  saveLabelWhenUnlocked(criterion: Criterion, input: Parameters<Workspace['saveLabel']>[1], waitMs = LABEL_SAVE_WAIT_MS) {
+    return withWriteRetry(this.repos.db, () => this.saveLabel(criterion, input), { deadlineMs: waitMs });
   }
 
   exportLabels(criterion: Criterion, annotator?: string) {

@@ -9,7 +9,15 @@ export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly body: ErrorBody | null) { super(message); }
 }
 
-export interface ErrorBody { error: string; code?: string; errorId?: string; field?: string | null; file?: string; line?: number | null; current?: unknown }
+export interface ErrorBody {
+  error: string; field?: string | null; file?: string; line?: number | null; current?: unknown;
+  /** stable snake_case reason, e.g. workspace_busy (another process holds the workspace's lock) or workspace_read_only */
+  code?: string;
+  /** the id of a 500 in the server's stderr log */
+  errorId?: string;
+  /** the same request may succeed if sent again shortly */
+  retryable?: boolean;
+}
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;

@@ -27,6 +27,8 @@ export class ReviewSession {
   saving = $state(false);
   error = $state('');
   saveError = $state('');
+  /** the failed save may succeed if tried again (the workspace was busy); the draft is kept meanwhile */
+  saveRetryable = $state(false);
   /** set when a save found someone else's newer label: theirs is shown, ours is kept in the form */
   conflict = $state.raw<{ theirs: Label | null } | null>(null);
   savedAt = $state<string | null>(null);
@@ -68,6 +70,7 @@ export class ReviewSession {
     this.loadingItem = true;
     this.conflict = null;
     this.saveError = '';
+    this.saveRetryable = false;
     this.savedAt = null;
     try {
       const [item, history] = await Promise.all([api.item(entry.id), api.labelHistory(this.criterion.id, entry.id)]);
@@ -106,6 +109,7 @@ export class ReviewSession {
     if (!item || !this.canSave || this.saving) return false;
     this.saving = true;
     this.saveError = '';
+    this.saveRetryable = false;
     const expectedId = overrideExpected !== undefined ? overrideExpected : (this.current?.id ?? null);
     try {
       const label = await api.saveLabel(this.criterion.id, {
@@ -126,6 +130,7 @@ export class ReviewSession {
         this.conflict = { theirs: (e.body?.current as Label | null | undefined) ?? null };
       } else {
         this.saveError = errorText(e);
+        this.saveRetryable = e instanceof ApiError && e.body?.retryable === true;
       }
       return false;
     } finally {
