@@ -15,8 +15,8 @@ import Database from 'better-sqlite3';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { CONCUR_BIN, childEnv, concur, startConcur } from '../support/cli.ts';
 import { holdWriteLock } from '../support/lock.ts';
-import { FAST_PROVIDER, itemOf, judgeWorkspace, TEST_ENV, waitFor } from '../judge/helpers.ts';
-import { buildApp } from '../../server/app.ts';
+import { FAST_PROVIDER, itemOf, judgeWorkspace, testEnv, waitFor } from '../judge/helpers.ts';
+import { buildTestApp } from '../support/app.ts';
 import type { Run } from '../../shared/types.ts';
 
 const LOCK_MS = 10_000;
@@ -42,9 +42,9 @@ async function freePort(): Promise<number> {
 }
 
 /** `concur serve` on the workspace; resolves once it listens. */
-async function serve(path: string) {
+async function serve(path: string, baseUrl: string) {
   const port = await freePort();
-  const s = track(startConcur(['serve', '--db', path, '--port', String(port), '--no-samples'], TEST_ENV));
+  const s = track(startConcur(['serve', '--db', path, '--port', String(port), '--no-samples'], testEnv(baseUrl)));
   let stderr = '';
   s.child.stderr!.on('data', (d: Buffer) => { stderr += d; });
   await waitFor(() => /Concur is serving/.test(stderr), `the server to start (stderr: ${stderr})`, 60_000);
@@ -66,7 +66,7 @@ describe('another process holds the write lock for 10 s while `concur serve` run
     const criterionId = s.criterion.id;
     const [labelledItem, current] = [...s.ws.repos.labels.currentByItem(criterionId, s.criterion.principalAnnotator)][0]!;
     s.ws.repos.db.close();
-    const server = await serve(s.path);
+    const server = await serve(s.path, fake.url);
 
     const started = await fetch(`${server.base}/criteria/${criterionId}/runs`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: 'latest', split: 'all', concurrency: 2 }),
@@ -149,7 +149,7 @@ describe('the file system is full (a small tmpfs, filled while `concur serve` ru
     s.ws.repos.db.close();
     const path = join(mnt, 'workspace.sqlite');
     copyFileSync(s.path, path);
-    const server = await serve(path);
+    const server = await serve(path, fake.url);
 
     const started = await fetch(`${server.base}/criteria/${s.criterion.id}/runs`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: 'latest', split: 'all', concurrency: 1 }),
@@ -174,7 +174,7 @@ describe('the file system is full (a small tmpfs, filled while `concur serve` ru
     rmSync(join(mnt, 'filler'));
     const recorded = new Set(judgmentsIn(path).map((j) => j.item_id));
     const from = fake.count();
-    const resumed = await concur(['run', '--resume', String(runId), '--db', path], TEST_ENV);
+    const resumed = await concur(['run', '--resume', String(runId), '--db', path], testEnv(fake.url));
     expect(resumed.code, resumed.stderr).toBe(0);
     // (a request aborted when the run failed may still reach the stand-in late: compare sets, not counts)
     const askedAgain = new Set(fake.requests.slice(from).map(itemOf));
@@ -193,7 +193,7 @@ describe('the database is full (SQLITE_FULL from a real max_page_count limit)', 
     // A generous request timeout: on a loaded machine a 1.5 s one (FAST_PROVIDER) can record transport errors.
     const s = judgeWorkspace({ baseUrl: fake.url, items: 60, engine: { writeDeadlineMs: 2000, provider: { ...FAST_PROVIDER, timeoutMs: 30_000 } } });
     cleanups.push(s.cleanup);
-    const app = await buildApp({ workspace: s.ws });
+    const app = await buildTestApp({ workspace: s.ws });
     cleanups.push(() => app.close());
     const db = s.ws.repos.db;
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -236,7 +236,7 @@ describe('serve started 0.3 s after a `concur run` was killed with kill -9', () 
     // Only its lease going stale can tell that it is gone.
     const parentScript = 'import subprocess, sys\np = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nprint(p.pid, flush=True)\nsys.stdin.read()\n';
     const parent = spawn('/usr/bin/python3', ['-c', parentScript, process.execPath, CONCUR_BIN,
-      'run', '--db', s.path, '--dataset', 'ds', '--criterion', 'ok', '--split', 'all', '--concurrency', '2'], { env: childEnv(TEST_ENV), stdio: ['pipe', 'pipe', 'inherit'] });
+      'run', '--db', s.path, '--dataset', 'ds', '--criterion', 'ok', '--split', 'all', '--concurrency', '2'], { env: childEnv(testEnv(fake.url)), stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(parent);
     let out = '';
     parent.stdout!.on('data', (d: Buffer) => { out += d; });
@@ -247,7 +247,7 @@ describe('serve started 0.3 s after a `concur run` was killed with kill -9', () 
     const beforeKill = judgmentsIn(s.path).length;
     await new Promise((r) => setTimeout(r, 300));
 
-    const server = await serve(s.path);
+    const server = await serve(s.path, fake.url);
     const runId = 1;
     let run: Run | undefined;
     await waitFor(async () => { run = await json<Run>(await fetch(`${server.base}/runs/${runId}`)); return run.status === 'done'; },

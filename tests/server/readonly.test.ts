@@ -16,7 +16,7 @@ import { concur, startConcur } from '../support/cli.ts';
 import { createServer } from 'node:net';
 import { openWorkspace } from '../../server/db/index.ts';
 import { Workspace } from '../../server/services/workspace.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 
 let t: ReturnType<typeof tempWorkspace>;
 const hash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -74,7 +74,7 @@ describe('a read-only workspace file (chmod 444)', () => {
 
   it('serve answers reads, and a write gets a JSON error with that message (409, code workspace_read_only)', async () => {
     const ws = new Workspace(openWorkspace(t.path));
-    const app = await buildApp({ workspace: ws });
+    const app = await buildTestApp({ workspace: ws });
     try {
       const datasets = await app.inject({ method: 'GET', url: '/api/datasets' });
       expect(datasets.statusCode).toBe(200);
