@@ -3,7 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openWorkspace } from './db/index.ts';
 import { Workspace } from './services/workspace.ts';
-import { readRecordsFromFile, InputError, detectFormat } from './services/records.ts';
+import { readSourceFromFile, InputError, detectFormat } from './services/records.ts';
+import { formatImportWarnings } from './services/import-warnings.ts';
+import type { ImportWarnings } from '../shared/types.ts';
 import { importItemsFromJsonl } from './services/stream-import.ts';
 import { parseFieldMap } from './services/imports.ts';
 import { NotFoundError, ValidationError } from './services/errors.ts';
@@ -114,7 +116,12 @@ function printList(rows: Array<Record<string, unknown>>, format: string | undefi
 }
 
 function source(file: string, format?: string) {
-  return { name: file, records: readRecordsFromFile(file, format) };
+  return readSourceFromFile(file, format);
+}
+
+/** What an import changed without refusing the file, on stderr as `file:line: field: message`. */
+function printImportWarnings(file: string, r: ImportWarnings) {
+  for (const line of formatImportWarnings(file, r)) console.error(line);
 }
 
 function progressPrinter(json: boolean) {
@@ -293,6 +300,7 @@ export async function main(argv: string[]): Promise<number> {
       const r = format === 'jsonl'
         ? importItemsFromJsonl(ws.repos, dataset, file, { map: parseFieldMap(values.map ?? []) })
         : ws.importItems(dataset, source(file, format), parseFieldMap(values.map ?? []));
+      printImportWarnings(file, r);
       console.log(`imported ${r.total} items into "${r.dataset.name}" (${r.created} new, ${r.updated} updated); the dataset now has ${r.dataset.items} items`);
       return 0;
     }
@@ -354,6 +362,7 @@ export async function main(argv: string[]): Promise<number> {
       if (sub === 'import') {
         const file = positionals[0] ?? (() => { throw new UsageError('missing FILE'); })();
         const r = ws.importLabels(c, source(file, values.format), values.annotator);
+        printImportWarnings(file, r);
         console.log(`read ${r.total} labels: ${r.added} added to the history, ${r.unchanged} unchanged`);
         return 0;
       }
@@ -422,6 +431,7 @@ export async function main(argv: string[]): Promise<number> {
       if (sub === 'import') {
         const file = positionals[0] ?? (() => { throw new UsageError('missing FILE'); })();
         const run = ws.importRun(c, source(file, values.format === 'json' || values.format === 'csv' || values.format === 'jsonl' ? values.format : undefined), need(values.name, 'name'));
+        printImportWarnings(file, run);
         console.log(`imported run ${run.id} "${run.name}": ${run.done} verdicts, ${run.errors} errors`);
         return 0;
       }

@@ -1,5 +1,5 @@
 import type { Repositories } from '../db/index.ts';
-import type { Criterion, Dataset, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
+import type { Criterion, Dataset, ImportWarnings, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
 import { validateTemplate, buildMessages } from '../../shared/template.ts';
 import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
 import { alignmentOutcomes, exclusionOf, type Outcome } from '../../shared/metrics/outcomes.ts';
@@ -173,7 +173,7 @@ export class Workspace {
     return { problems: validateTemplate(template, criterion.scale), messages: buildMessages(template, item, { criterion, examples }) };
   }
 
-  importRun(criterion: Criterion, src: ImportSource, name: string, map?: FieldMap): Run {
+  importRun(criterion: Criterion, src: ImportSource, name: string, map?: FieldMap): Run & ImportWarnings {
     if (!name.trim()) throw new ValidationError('name', 'an imported run needs a name (e.g. the judge that produced it)');
     return importRun(this.repos, criterion, src, name, map);
   }
