@@ -2,7 +2,7 @@
  * Shapes of the API responses the web app reads. Domain records come from shared/types.ts;
  * these add what the routes put around them (progress, endpoint info, report outcomes).
  */
-import type { Criterion, Dataset, DimensionSummary, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
+import type { Criterion, Dataset, DimensionSummary, ImportWarnings, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
 import type { AnnotatorAgreement } from '../../../shared/metrics/annotators.ts';
 import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
 import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
@@ -48,8 +48,11 @@ export interface PreviewRow {
 export interface ImportPreview {
   ok: boolean; total: number; columns: string[]; rows: PreviewRow[];
   error: { message: string; line: number | null; field: string | null } | null;
+  /** what the import will change (only when ok) */
+  warnings?: ImportWarnings['warnings']; moreWarnings?: number;
 }
-export interface ImportResult { dataset: Dataset; created: number; updated: number; total: number }
+export type { ImportWarning, ImportWarnings } from '../../../shared/types.ts';
+export interface ImportResult extends ImportWarnings { dataset: Dataset; created: number; updated: number; total: number }
 
 export interface Confusion { labels: readonly string[]; matrix: number[][] }
 
