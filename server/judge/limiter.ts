@@ -162,6 +162,6 @@ function strictest(all: Iterable<RateLimits>): RateLimits {
 }
 
 /** Rough token count of text as most tokenizers see English: 4 characters per token. */
-export function estimateTokens(chars: number): number {
+export function tokenCount(chars: number): number {
   return Math.ceil(chars / 4);
 }

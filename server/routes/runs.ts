@@ -46,7 +46,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
   app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
-    ws.engine.estimate(planOf(req.params.id, req.body)));
+    ws.engine.costPreview(planOf(req.params.id, req.body)));
 
   /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
   app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LimiterRegistry, MAX_TIMER_MS, MIN_LIMIT_PER_MINUTE, RateLimiter, estimateTokens, limitProblem } from '../../server/judge/limiter.ts';
+import { LimiterRegistry, MAX_TIMER_MS, MIN_LIMIT_PER_MINUTE, RateLimiter, tokenCount, limitProblem } from '../../server/judge/limiter.ts';
 
 /** A clock the test moves by hand, so no assertion depends on wall time. */
 function manualClock(start = 1000) {
@@ -88,11 +88,11 @@ describe('LimiterRegistry', () => {
   });
 });
 
-describe('estimateTokens', () => {
+describe('tokenCount', () => {
   it('counts 4 characters per token, rounding up', () => {
-    expect(estimateTokens(0)).toBe(0);
-    expect(estimateTokens(1)).toBe(1);
-    expect(estimateTokens(400)).toBe(100);
+    expect(tokenCount(0)).toBe(0);
+    expect(tokenCount(1)).toBe(1);
+    expect(tokenCount(400)).toBe(100);
   });
 });
 

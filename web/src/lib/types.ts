@@ -123,13 +123,7 @@ export interface CorrectedPassRateResult extends CorrectedPassRate {
 /** POST /criteria/:id/gate */
 export interface GateOutcome extends GateResult { run: number; n: number }
 
-/** POST /criteria/:id/runs/cost-preview: what a run would send and cost, before any call. */
-export interface RunCostPreview {
-  model: string; items: number; samples: number; requests: number; cachedRequests: number; billableRequests: number;
-  avgPromptTokens: number; completionTokensPerRequest: number; completionTokensFrom: 'max_tokens' | 'default';
-  promptTokens: number; completionTokens: number; cost: number | null;
-  price: { inputPerMTok: number; outputPerMTok: number } | null; sampled: boolean;
-}
+export type { RunCostPreview } from '../../../shared/runs.ts';
 
 /** The formats POST /import/foreign converts. */
 export type ForeignFormat = 'promptfoo' | 'sheet' | 'chat';
