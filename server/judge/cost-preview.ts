@@ -4,6 +4,7 @@ import type { ChatMessage } from '../../shared/template.ts';
 import type { RunCostPreview } from '../../shared/runs.ts';
 import { tokenCount } from './limiter.ts';
 import { cacheKey } from './cache-key.ts';
+import { shellQuote } from '../../shared/shell.ts';
 
 /** Completion tokens assumed per request when the version sets no max_tokens (cost previews, TPM reservations). */
 export const DEFAULT_COMPLETION_TOKENS = 300;
@@ -67,6 +68,6 @@ export function previewCost(repos: Repositories, input: CostPreviewInput): RunCo
 export function describeCostPreview(e: RunCostPreview): string {
   const cached = e.cachedRequests ? ` (${e.cachedRequests} cached, free)` : '';
   const completion = `${e.completionTokensFrom === 'max_tokens' ? '≤' : '~'}${e.completionTokensPerRequest} completion`;
-  const cost = e.cost === null ? `cost unknown: no price for "${e.model}" (concur prices set ${e.model} INPUT OUTPUT)` : `≈ $${e.cost.toFixed(4)} (${e.model})`;
+  const cost = e.cost === null ? `cost unknown: no price for "${e.model}" (concur prices set ${shellQuote(e.model)} INPUT OUTPUT)` : `≈ $${e.cost.toFixed(4)} (${e.model})`;
   return `estimate: ${e.requests} requests${cached} × ~${e.avgPromptTokens} prompt + ${completion} tokens = ${e.promptTokens + e.completionTokens} tokens ${cost}${e.sampled ? ' [sampled]' : ''}`;
 }

@@ -19,6 +19,7 @@ import { verdictOptions, isPass } from '../../shared/verdicts.ts';
 import { hasResults, isConsistencyRerun, measuringRun } from '../../shared/runs.ts';
 
 import { MAJORITY } from '../db/labels.ts';
+import { shellQuote } from '../../shared/shell.ts';
 export { MAJORITY };
 
 export interface NewVersionInput {
@@ -349,7 +350,7 @@ export class Workspace {
     const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
     const runs = this.repos.runs.list(criterion.id);
     const calibration = measuringRun(runs, criterion.datasetId, { versionId: version.id, split: 'test' });
-    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`);
+    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${shellQuote(this.dataset(criterion.datasetId).name)} --criterion ${shellQuote(criterion.name)} --version ${versionNumber} --split test`);
     const labelled = this.outcomes(criterion, calibration, 'test', criterion.principalAnnotator).filter((o) => !o.excluded)
       .map((o) => ({ expertPass: isPass(o.expert!, criterion)!, judgePass: isPass(o.judge!, criterion)! }));
     const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
@@ -363,7 +364,7 @@ export class Workspace {
       }
     }
     if (!unlabelled.size) {
-      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`);
+      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${shellQuote(this.dataset(criterion.datasetId).name)} --criterion ${shellQuote(criterion.name)} --version ${versionNumber} --on ${shellQuote(target.name)} --split all`);
     }
     const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
     return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };
