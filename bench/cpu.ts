@@ -48,7 +48,7 @@ function ownWork() {
     for (const item of items) {
       let c = cpu();
       const messages = judge.render(item);
-      judge.estimateTokens(messages);
+      judge.tokenCount(messages);
       let d = cpu(); t.render += d - c; c = d;
       const key = cacheKey(messages, b.version, 0, fake.url);
       b.ws.repos.cache.get(key);

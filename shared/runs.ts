@@ -55,3 +55,28 @@ export function progressOf(run: Run, ratePerSec = 0, etaSec: number | null = nul
     promptTokens: run.promptTokens, completionTokens: run.completionTokens, cost: run.cost, ratePerSec, etaSec, message: run.message,
   };
 }
+
+/** POST /criteria/:id/runs/cost-preview (and `concur run --estimate`): what a run (or the rest of one) is expected to send and cost, before any call is made. */
+export interface RunCostPreview {
+  model: string;
+  items: number;
+  samples: number;
+  /** (item, sample) pairs still to judge */
+  requests: number;
+  /** of those, answered from the response cache (free) */
+  cachedRequests: number;
+  /** requests that would reach the endpoint */
+  billableRequests: number;
+  /** mean rendered prompt size, at 4 characters per token */
+  avgPromptTokens: number;
+  completionTokensPerRequest: number;
+  /** where the completion allowance comes from: the version's max_tokens, or Concur's default */
+  completionTokensFrom: 'max_tokens' | 'default';
+  promptTokens: number;
+  completionTokens: number;
+  /** USD from the price table; null when the model has no price (unknown, not free) */
+  cost: number | null;
+  price: { inputPerMTok: number; outputPerMTok: number } | null;
+  /** true when the averages come from a sample of the requests (large runs) */
+  sampled: boolean;
+}

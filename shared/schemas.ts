@@ -41,8 +41,10 @@ export const AnyObject = Type.Unsafe<any>(Type.Object({}, { additionalProperties
 
 export const ImportBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  /** the file's text */
-  content: Type.String(),
+  /** the file's text (or send contentBase64) */
+  content: Type.Optional(Type.String()),
+  /** the file's bytes in base64, for a file that is not valid UTF-8: each invalid line is then reported as a warning */
+  contentBase64: Type.Optional(Type.String()),
   /** the file's name, used in error messages and to detect the format */
   filename: Type.Optional(Type.String({ maxLength: 500 })),
   format: Type.Optional(FormatSchema),
@@ -51,7 +53,10 @@ export const ImportBody = Type.Object({
 export type ImportBody = Static<typeof ImportBody>;
 
 export const PreviewImportBody = Type.Object({
-  content: Type.String(),
+  /** the file's text (or send contentBase64) */
+  content: Type.Optional(Type.String()),
+  /** the file's bytes in base64, for a file that is not valid UTF-8: each invalid line is then reported as a warning */
+  contentBase64: Type.Optional(Type.String()),
   filename: Type.Optional(Type.String({ maxLength: 500 })),
   format: Type.Optional(FormatSchema),
   map: Type.Optional(Type.Record(Type.String(), Type.String())),
@@ -90,7 +95,10 @@ export const SaveLabelBody = Type.Object({
 export type SaveLabelBody = Static<typeof SaveLabelBody>;
 
 export const ImportLabelsBody = Type.Object({
-  content: Type.String(),
+  /** the file's text (or send contentBase64) */
+  content: Type.Optional(Type.String()),
+  /** the file's bytes in base64, for a file that is not valid UTF-8: each invalid line is then reported as a warning */
+  contentBase64: Type.Optional(Type.String()),
   filename: Type.Optional(Type.String({ maxLength: 500 })),
   format: Type.Optional(FormatSchema),
   annotator: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -140,7 +148,10 @@ export type NewRunBody = Static<typeof NewRunBody>;
 
 export const ImportRunBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  content: Type.String(),
+  /** the file's text (or send contentBase64) */
+  content: Type.Optional(Type.String()),
+  /** the file's bytes in base64, for a file that is not valid UTF-8: each invalid line is then reported as a warning */
+  contentBase64: Type.Optional(Type.String()),
   filename: Type.Optional(Type.String({ maxLength: 500 })),
   format: Type.Optional(FormatSchema),
 });

@@ -127,3 +127,8 @@ export interface Judgment {
   cached: boolean;
   attempts: number;
 }
+
+/** Something an import changed or left out without refusing the file (invalid UTF-8 replaced, a key dropped, a value coerced). */
+export interface ImportWarning { line: number | null; field: string | null; message: string }
+/** The warnings part of an import result: the first MAX_IMPORT_WARNINGS, and how many more there were. */
+export interface ImportWarnings { warnings: ImportWarning[]; moreWarnings: number }

@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../services/errors.ts';
 import { openWorkspaceFile } from '../services/open-workspace.ts';
-import { readRecordsFromFile } from '../services/records.ts';
+import { readSourceFromFile } from '../services/records.ts';
+import { formatImportWarnings } from '../services/import-warnings.ts';
+import type { ImportWarnings } from '../../shared/types.ts';
 import type { Workspace } from '../services/workspace.ts';
 import type { SplitFilter } from '../../shared/types.ts';
 
@@ -84,7 +86,12 @@ export function printList<R>(rows: R[], format: string | undefined, brief: (r: R
 }
 
 export function source(file: string, format?: string) {
-  return { name: file, records: readRecordsFromFile(file, format) };
+  return readSourceFromFile(file, format);
+}
+
+/** What an import changed without refusing the file, on stderr as `file:line: field: message`. */
+export function printImportWarnings(file: string, r: ImportWarnings) {
+  for (const line of formatImportWarnings(file, r)) console.error(line);
 }
 
 /** Writes to --out (saying so on stderr) or to stdout. */

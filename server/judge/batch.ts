@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toFile, APIUserAbortError } from 'openai';
+import { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { Repositories } from '../db/index.ts';
 import type { RunBatch } from '../db/runs.ts';
@@ -10,6 +10,7 @@ import { verdictSchema } from './parse.ts';
 import { cacheKey } from './cache-key.ts';
 import { transportError, type JudgeContext, type Writer } from './judgment.ts';
 import { REPLY_HEAD_BYTES, ReplyTooLargeError, STREAM_BODY } from './http-fetch.ts';
+import { pause } from './sleep.ts';
 
 export interface BatchPolling { initialMs: number; maxMs: number }
 
@@ -166,7 +167,7 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
           }
         }
         if (open.length) {
-          await sleep(interval, signal);
+          await pause(interval, signal);
           interval = Math.min(b.polling.maxMs, interval * 1.5);
         }
       }
@@ -282,13 +283,4 @@ export async function forEachLine(body: ReadableStream<Uint8Array> | null, maxLi
     if (buf.length) take(Buffer.from(buf)); // a copy: the stream may reuse its chunk
   }
   end();
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new APIUserAbortError());
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new APIUserAbortError()); };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -12,15 +12,17 @@ import { createRng } from '../../shared/stats/index.ts';
 import { createProvider, describeEndpoint, NotConfiguredError, type Provider, type ProviderOptions } from './provider.ts';
 import { verdictSchema } from './parse.ts';
 import { LimiterRegistry } from './limiter.ts';
-import { estimateWork, type RunEstimate } from './estimate.ts';
+import { previewCost, type RunCostPreview } from './cost-preview.ts';
 import { cacheKey } from './cache-key.ts';
 import { boundJudgment, JudgeContext, transportError, type Writer } from './judgment.ts';
 import { DEFAULT_MAX_REPLY_BYTES } from './http-fetch.ts';
 import { executeBatch, type BatchPolling } from './batch.ts';
 
-export type { RunEstimate } from './estimate.ts';
+export type { RunCostPreview } from './cost-preview.ts';
+export { progressOf, type RunProgress } from '../../shared/runs.ts';
+import { progressOf, type RunProgress } from '../../shared/runs.ts';
 export { cacheKey } from './cache-key.ts';
-export { DEFAULT_COMPLETION_TOKENS } from './estimate.ts';
+export { DEFAULT_COMPLETION_TOKENS } from './cost-preview.ts';
 export type { RunOptions } from '../db/runs.ts';
 
 export interface PlanRun extends RunOptions {
@@ -44,10 +46,6 @@ export interface ExecuteOptions {
   retryErrors?: boolean;
 }
 
-export interface RunProgress {
-  runId: number; status: Run['status']; total: number; done: number; errors: number; cached: number;
-  promptTokens: number; completionTokens: number; cost: number; ratePerSec: number; etaSec: number | null; message: string;
-}
 
 export interface EngineOptions {
   /** identifies this process in the run's lease */
@@ -122,24 +120,24 @@ export class RunEngine extends EventEmitter {
   }
 
   /** What a planned run would cost before it exists: requests, tokens, cache hits and price. */
-  estimate(p: PlanRun): RunEstimate {
+  costPreview(p: PlanRun): RunCostPreview {
     const { items } = this.selectItems(p);
     checkOptions(p);
     const samples = p.samples ?? 1;
     const jobs = (function* () { for (const item of items) for (let s = 0; s < samples; s++) yield { item, sample: s }; })();
-    return estimateWork(this.repos, {
+    return previewCost(this.repos, {
       version: p.version, criterion: p.criterion, variant: p.variant ?? {}, requests: items.length * samples, items: items.length, samples,
       jobs, noCache: p.noCache ?? false, render: this.renderer(p.version, p.criterion, p.variant ?? {}), baseUrl: this.endpointOf(p.version).baseUrl,
     });
   }
 
-  /** The estimate of what is left of an existing run. */
-  estimateRun(runId: number, options: ExecuteOptions = {}): RunEstimate {
+  /** The cost preview of what is left of an existing run. */
+  costPreviewRun(runId: number, options: ExecuteOptions = {}): RunCostPreview {
     const ctx = this.load(runId);
     const finished = this.repos.runs.finishedKeys(runId);
     const remaining: Job[] = [];
     for (const item of ctx.items) for (let s = 0; s < ctx.run.samples; s++) if (!finished.has(`${item.id}:${s}`)) remaining.push({ item, sample: s });
-    return estimateWork(this.repos, {
+    return previewCost(this.repos, {
       version: ctx.version, criterion: ctx.criterion, variant: ctx.run.variant, requests: remaining.length, items: ctx.items.length,
       samples: ctx.run.samples, jobs: remaining, noCache: options.noCache ?? ctx.options.noCache ?? false,
       render: this.renderer(ctx.version, ctx.criterion, ctx.run.variant), baseUrl: this.endpointOf(ctx.version).baseUrl,
@@ -309,7 +307,7 @@ export class RunEngine extends EventEmitter {
         writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
         return;
       }
-      const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.estimateTokens(messages) });
+      const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.tokenCount(messages) });
       if (!res.ok) {
         consecutiveFailures++;
         writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw));
@@ -557,12 +555,4 @@ export function loadExamples(repos: Repositories, version: Pick<PromptVersion, '
     }
   }
   return examples;
-}
-
-/** A run's progress as sent to the UI (SSE) and the CLI. */
-export function progressOf(run: Run, ratePerSec = 0, etaSec: number | null = null): RunProgress {
-  return {
-    runId: run.id, status: run.status, total: run.total, done: run.done, errors: run.errors, cached: run.cached,
-    promptTokens: run.promptTokens, completionTokens: run.completionTokens, cost: run.cost, ratePerSec, etaSec, message: run.message,
-  };
 }

@@ -3,8 +3,8 @@ import type { CachedResponse } from '../db/cache.ts';
 import type { Criterion, Item, PromptVersion, RunVariant } from '../../shared/types.ts';
 import type { ChatMessage } from '../../shared/template.ts';
 import { parseJudgeReply } from './parse.ts';
-import { estimateTokens } from './limiter.ts';
-import { DEFAULT_COMPLETION_TOKENS } from './estimate.ts';
+import { tokenCount } from './limiter.ts';
+import { DEFAULT_COMPLETION_TOKENS } from './cost-preview.ts';
 
 export interface Writer {
   push(j: NewJudgment, cache?: { key: string; response: CachedResponse }): void;
@@ -28,10 +28,10 @@ export class JudgeContext {
   }
 
   /** Tokens reserved against a TPM limit before the call: prompt characters / 4 + max_tokens. */
-  estimateTokens(messages: ChatMessage[]): number {
+  tokenCount(messages: ChatMessage[]): number {
     let chars = 0;
     for (const m of messages) chars += m.content.length;
-    return estimateTokens(chars) + this.completionAllowance;
+    return tokenCount(chars) + this.completionAllowance;
   }
 
   cost(promptTokens: number, completionTokens: number): number {

@@ -13,8 +13,9 @@
  * bucket by the actual usage the endpoint reported, so a limit is neither over- nor under-spent
  * for long. A 429 with Retry-After pauses every later request on the same profile via `pauseFor()`.
  *
- * Complexity: O(1) per reservation. A limit below MIN_LIMIT_PER_MINUTE throws RangeError, and so does a
- * reservation whose wait would exceed MAX_TIMER_MS (a timer cannot hold it: it would fire at once).
+ * Complexity: O(1) per reservation. A limit below MIN_LIMIT_PER_MINUTE throws RangeError. A wait may
+ * exceed MAX_TIMER_MS (a queue of requests at a tiny limit): callers sleep with server/judge/sleep.ts,
+ * which waits in chunks a timer can hold, so such a request waits (cancellably) instead of going at once.
  * @example
  *   const limiter = new RateLimiter({ rpm: 600, tpm: 90_000 });
  *   const r = limiter.reserve(1200);       // { delayMs, settle }
@@ -38,7 +39,7 @@ export interface Clock { now(): number }
 
 const MINUTE_MS = 60_000;
 
-/** The longest wait a timer can hold: setTimeout fires at once (after 1 ms) for anything over 2^31 − 1 ms. */
+/** The longest wait one timer can hold: setTimeout fires at once (after 1 ms) for anything over 2^31 − 1 ms (sleep.ts chunks longer ones). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * The smallest RPM/TPM accepted (one per 1,000 minutes): its interval (60 000 000 ms) is 35 times
@@ -100,10 +101,6 @@ export class RateLimiter {
     let at = Math.max(now, this.pausedUntil);
     if (this.requests) at = this.requests.earliest(at);
     if (this.tokens) at = this.tokens.earliest(at);
-    // A wait no timer can hold would fire at once: refuse this request instead (nothing is taken from the buckets).
-    if (at - now > MAX_TIMER_MS) {
-      throw new RangeError(`RateLimiter: this request would wait ${Math.round((at - now) / 86_400_000)} days under the rate limits (rpm ${this.requests ? Math.round(MINUTE_MS / this.requests.interval * 1e6) / 1e6 : '–'}, tpm ${this.tokens ? Math.round(MINUTE_MS / this.tokens.interval * 1e6) / 1e6 : '–'}), longer than a timer can wait; raise the limits`);
-    }
     this.requests?.take(at, 1);
     this.tokens?.take(at, estimatedTokens);
     const tokens = this.tokens;
@@ -165,6 +162,6 @@ function strictest(all: Iterable<RateLimits>): RateLimits {
 }
 
 /** Rough token count of text as most tokenizers see English: 4 characters per token. */
-export function estimateTokens(chars: number): number {
+export function tokenCount(chars: number): number {
   return Math.ceil(chars / 4);
 }

@@ -1,9 +1,10 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatMessage } from '../../shared/template.ts';
 import type { ModelSettings } from '../../shared/types.ts';
 import type { RateLimiter } from './limiter.ts';
 import { createHttpFetch, DEFAULT_MAX_REPLY_BYTES, ReplyTooLargeError } from './http-fetch.ts';
 import { OPENAI_DEFAULT_BASE_URL, resolveEndpoint } from './secrets.ts';
+import { pause } from './sleep.ts';
 
 /**
  * The one place judge calls leave Concur. Built on the official `openai` client, so any
@@ -106,7 +107,7 @@ export function createProvider(opts: ProviderOptions) {
     for (;;) {
       attempts++;
       const reservation = limiter?.reserve(estimatedTokens);
-      if (reservation && reservation.delayMs > 0) await sleep(reservation.delayMs, signal);
+      if (reservation && reservation.delayMs > 0) await pause(reservation.delayMs, signal);
       // The client's own timeout covers only the wait for a fetch to resolve. Concur's fetch resolves
       // after the whole body, so that suffices; a fetch passed in (e.g. the built-in one, which resolves
       // at the headers) gets a timer of ours that covers the body too.
@@ -141,7 +142,7 @@ export function createProvider(opts: ProviderOptions) {
         const wait = backoffMs(e, attempts, base, cap, random);
         // The endpoint said when to come back: hold the other requests on this endpoint too.
         if (e instanceof APIError && e.status === 429 && hasRetryAfter(e)) limiter?.pauseFor(wait);
-        await sleep(wait, signal);
+        await pause(wait, signal);
       } finally {
         if (attempt) {
           clearTimeout(timer);
@@ -167,7 +168,7 @@ export function createProvider(opts: ProviderOptions) {
         if (signal?.aborted) throw e;
         const failure = describeFailure(timedOut ? new APIConnectionTimeoutError() : e, secret);
         if (!failure.retryable || attempt > maxRetries) throw new EndpointError(`${what}: ${failure.error}`, failure.status);
-        await sleep(backoffMs(e, attempt, base, cap, random), signal);
+        await pause(backoffMs(e, attempt, base, cap, random), signal);
       } finally {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onOuterAbort);
@@ -253,13 +254,4 @@ export function backoffMs(e: unknown, attempt: number, base: number, cap: number
     if (Number.isFinite(wait) && wait >= 0) return Math.min(wait, cap * 4);
   }
   return Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1)));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new APIUserAbortError());
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new APIUserAbortError()); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -17,6 +17,8 @@
  * only for bound names, so the API never reveals whether an arbitrary variable exists.
  */
 
+import { shellQuote } from '../../shared/shell.ts';
+
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** What a user types for "this endpoint needs no key" (stored as ''). */
 export const NO_KEY = 'none';
@@ -90,7 +92,7 @@ export function resolveEndpoint(settings: { baseUrl: string | null; apiKeyEnv: s
   const bound = target !== null && bindings.some((b) => b.name === name && underBaseUrl(target, b.url));
   if (!bound) {
     const problem = `${name} may only be sent to URLs bound to it in CONCUR_KEYS${name === 'OPENAI_API_KEY' ? ' (or to OPENAI_BASE_URL / the OpenAI API)' : ''}, and ${baseUrl} is not; `
-      + `set CONCUR_KEYS=${name}=${target ? target.href.replace(/\/$/, '') : 'http://…'} when starting Concur, or use API key variable "${NO_KEY}" for an endpoint that needs no key`
+      + `set CONCUR_KEYS=${target ? shellQuote(`${name}=${target.href.replace(/\/$/, '')}`) : `${name}=http://…`} when starting Concur, or use API key variable "${NO_KEY}" for an endpoint that needs no key`
       + (problems.length ? ` (ignored: ${problems.join('; ')})` : '');
     return { baseUrl, apiKeyEnv: name, allowed: false, problem, key: null, keyPresent: false };
   }

@@ -22,7 +22,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const columns = [...new Set(src.records.slice(0, 100).flatMap((r) => Object.keys(r.fields)))];
     try {
       const items = parseItems(src, req.body.map);
-      return { ok: true, total: items.length, columns, rows: items.slice(0, 10), error: null };
+      return { ok: true, total: items.length, columns, rows: items.slice(0, 10), error: null, ...src.warnings!.summary() };
     } catch (e) {
       if (e instanceof InputError) return { ok: false, total: src.records.length, columns, rows: [], error: { message: e.message, line: e.line, field: e.field } };
       throw e;

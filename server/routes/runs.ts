@@ -5,7 +5,7 @@ import { IMPORT_BODY_LIMIT } from '../app.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';
-import { estimateNewRun, planRun } from '../services/run-plan.ts';
+import { costPreviewOfPlan, planRun } from '../services/run-plan.ts';
 
 /** A model's price in USD per million tokens (input = prompt, output = completion). */
 const PriceSchema = Type.Object({
@@ -41,7 +41,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
   app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
-    estimateNewRun(ws, planOf(req.params.id, req.body)));
+    costPreviewOfPlan(ws, planOf(req.params.id, req.body)));
 
   /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
   app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());

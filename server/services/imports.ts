@@ -1,13 +1,51 @@
 import type { Repositories } from '../db/index.ts';
-import type { Criterion, Dataset, Run } from '../../shared/types.ts';
+import type { Criterion, Dataset, ImportWarnings, Run } from '../../shared/types.ts';
 import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
 import { InputError, isObject, MAX_JSON_DEPTH, tooDeepField, type SourceRecord } from './records.ts';
 import { assignSplit } from './splits.ts';
+import { ImportWarningList } from './import-warnings.ts';
 import type { NewItem } from '../db/items.ts';
 import type { NewLabel } from '../db/labels.ts';
 import type { NewJudgment } from '../db/runs.ts';
 
-export interface ImportSource { name: string; records: SourceRecord[] }
+export interface ImportSource {
+  name: string;
+  records: SourceRecord[];
+  /** what reading the file already changed (invalid UTF-8); the import adds what it changes and returns them all */
+  warnings?: ImportWarningList;
+  /** false for records a converter built (it reports the columns it ignored itself) */
+  reportIgnoredFields?: boolean;
+  /** fields already reported as ignored (shared by the calls of a streamed import, so each is reported once) */
+  ignoredFields?: Set<string>;
+}
+
+/** The warning list of a source, created on first use. */
+function warningsOf(src: ImportSource): ImportWarningList {
+  return (src.warnings ??= new ImportWarningList());
+}
+
+/**
+ * Warns once per file about each field of a record that is neither one the import reads nor a
+ * mapped column: it is dropped, and the user should know (a typo such as "ouptut" loses data).
+ */
+function fieldReporter(src: ImportSource, map: FieldMap, known: readonly string[], prefix?: string): (rec: SourceRecord) => void {
+  if (src.reportIgnoredFields === false) return () => {};
+  const used = new Set<string>(known);
+  for (const column of Object.values(map)) { used.add(column); used.add(column.split('.')[0]!); }
+  const reported = (src.ignoredFields ??= new Set<string>());
+  return (rec) => {
+    for (const key of Object.keys(rec.fields)) {
+      if (used.has(key) || reported.has(key) || (prefix !== undefined && key.startsWith(prefix))) continue;
+      reported.add(key);
+      warningsOf(src).add(rec.line, key, 'is not a field Concur reads; ignored (this line and every later one)');
+    }
+  };
+}
+
+const ITEM_FIELDS = ['id', 'input', 'output', 'output_b', 'context', 'dimensions'] as const;
+/** label files may carry the columns Concur's own label export writes beside the label */
+const LABEL_FIELDS = ['id', 'verdict', 'critique', 'ambiguous', 'annotator', 'input', 'output', 'output_b', 'split', 'labelled_at'] as const;
+const RUN_FIELDS = ['id', 'verdict', 'critique', 'raw', 'error', 'sample'] as const;
 
 /** `--map field=column`: which source column holds each Concur field. */
 export type FieldMap = Record<string, string>;
@@ -62,7 +100,9 @@ function requireText(src: ImportSource, rec: SourceRecord, field: string, map: F
 /** Validates every record into an item, or throws the first problem; nothing is written here. */
 export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
   const seen = new Map<string, number>();
+  const reportFields = fieldReporter(src, map, ITEM_FIELDS, 'dim.');
   return src.records.map((rec) => {
+    reportFields(rec);
     const externalId = requireText(src, rec, 'id', map);
     if (seen.has(externalId)) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `duplicate id "${externalId}" (also on line ${seen.get(externalId)})`);
     seen.set(externalId, rec.line);
@@ -102,21 +142,28 @@ function parseDimensions(src: ImportSource, rec: SourceRecord, map: FieldMap): R
     if (typeof v === 'string') { try { obj = JSON.parse(v); } catch { obj = null; } }
     if (!isObject(obj)) throw new InputError(src.name, rec.line, columnOf(map, 'dimensions'), 'must be an object of name → value');
     for (const [k, val] of Object.entries(obj)) {
-      if (val === null || val === undefined) continue;
+      if (val === null || val === undefined) { warningsOf(src).add(rec.line, `dimensions.${k}`, 'is null; no value stored'); continue; }
       if (isObject(val) || Array.isArray(val)) throw new InputError(src.name, rec.line, `dimensions.${k}`, 'must be a single value (text or number)');
       dims[k] = String(val);
     }
   }
+  // a dimension given twice (in "dimensions" and as a column) keeps the later one, and says so
+  const set = (name: string, val: string, from: string) => {
+    if (Object.hasOwn(dims, name) && dims[name] !== val) warningsOf(src).add(rec.line, from, `overrides dimension "${name}" = "${dims[name]}" with "${val}"`);
+    dims[name] = val;
+  };
   for (const [key, val] of Object.entries(rec.fields)) {
-    if (key.startsWith('dim.') && val !== '' && val !== null && val !== undefined) dims[key.slice(4)] = String(val);
+    if (!key.startsWith('dim.') || val === '' || val === null || val === undefined) continue;
+    if (isObject(val) || Array.isArray(val)) throw new InputError(src.name, rec.line, key, 'must be a single value (text or number)');
+    set(key.slice(4), String(val), key);
   }
   for (const [field, column] of Object.entries(map)) {
-    if (field.startsWith('dim.')) { const val = text(getPath(rec.fields, column)); if (val) dims[field.slice(4)] = val; }
+    if (field.startsWith('dim.')) { const val = text(getPath(rec.fields, column)); if (val) set(field.slice(4), val, column); }
   }
   return dims;
 }
 
-export interface ItemImportResult { dataset: Dataset; created: number; updated: number; total: number }
+export interface ItemImportResult extends ImportWarnings { dataset: Dataset; created: number; updated: number; total: number }
 
 /**
  * Imports items into a dataset (created if missing). All records are validated first and
@@ -132,16 +179,24 @@ export function importItems(repos: Repositories, datasetName: string, src: Impor
       item.split = assignSplit(item.externalId, dataset.splits);
       if (repos.items.upsert(dataset.id, item).created) created++;
     }
-    return { dataset: repos.datasets.get(dataset.id)!, created, updated: items.length - created, total: items.length };
+    return { dataset: repos.datasets.get(dataset.id)!, created, updated: items.length - created, total: items.length, ...warningsOf(src).summary() };
   })();
 }
 
-function parseBool(v: unknown): boolean {
-  if (v === undefined || v === null || v === '') return false;
-  return ['1', 'true', 'yes', 'y'].includes(String(v).trim().toLowerCase());
+const TRUE_WORDS = ['1', 'true', 'yes', 'y'];
+const FALSE_WORDS = ['0', 'false', 'no', 'n'];
+
+/** A yes/no cell; anything else is read as "no" and reported, since it loses what the user wrote. */
+function parseBool(v: unknown, report: (message: string) => void): boolean {
+  if (v === undefined || v === null || v === '' || v === false) return false;
+  if (v === true) return true;
+  const word = String(v).trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (!FALSE_WORDS.includes(word)) report(`"${String(v)}" is not yes/no (${TRUE_WORDS.join(', ')} / ${FALSE_WORDS.join(', ')}); read as no`);
+  return false;
 }
 
-export interface LabelImportResult { added: number; unchanged: number; total: number }
+export interface LabelImportResult extends ImportWarnings { added: number; unchanged: number; total: number }
 
 /**
  * Imports labels (fields id, verdict, critique, optional ambiguous and annotator) for a criterion.
@@ -149,11 +204,15 @@ export interface LabelImportResult { added: number; unchanged: number; total: nu
  */
 export function importLabels(repos: Repositories, criterion: Criterion, src: ImportSource, annotator?: string, map: FieldMap = {}): LabelImportResult {
   if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
+  const reportFields = fieldReporter(src, map, LABEL_FIELDS);
+  // item id + annotator → the line of its first row: a second row in the same file becomes the current label
+  const firstRow = new Map<string, number>();
   const rows: NewLabel[] = src.records.map((rec) => {
+    reportFields(rec);
     const id = requireText(src, rec, 'id', map);
     const item = repos.items.byExternalId(criterion.datasetId, id);
     if (!item) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `no item "${id}" in this dataset`);
-    const ambiguous = parseBool(pick(rec, 'ambiguous', map));
+    const ambiguous = parseBool(pick(rec, 'ambiguous', map), (m) => warningsOf(src).add(rec.line, columnOf(map, 'ambiguous'), m));
     const raw = pick(rec, 'verdict', map);
     const verdict = normaliseVerdict(raw, criterion);
     const blank = raw === undefined || raw === null || String(raw).trim() === '';
@@ -161,6 +220,10 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
       throw new InputError(src.name, rec.line, columnOf(map, 'verdict'), blank ? `is missing (expected ${describeVerdicts(criterion)})` : `"${String(raw)}" is not a verdict: expected ${describeVerdicts(criterion)}`);
     }
     const who = text(pick(rec, 'annotator', map)) || annotator || criterion.principalAnnotator;
+    const key = `${item.id}\u0000${who}`;
+    const before = firstRow.get(key);
+    if (before !== undefined) warningsOf(src).add(rec.line, columnOf(map, 'id'), `"${id}" by ${who} is also on line ${before}; both are kept in the history and this later row is the current label`);
+    else firstRow.set(key, rec.line);
     return { itemId: item.id, annotator: who, verdict, critique: text(pick(rec, 'critique', map)) ?? '', ambiguous, source: 'import' };
   });
   return repos.db.transaction(() => {
@@ -171,7 +234,7 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
       repos.labels.append(criterion.id, l);
       added++;
     }
-    return { added, unchanged: rows.length - added, total: rows.length };
+    return { added, unchanged: rows.length - added, total: rows.length, ...warningsOf(src).summary() };
   })();
 }
 
@@ -179,12 +242,14 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
  * Imports verdicts produced elsewhere as a finished run (fields id, verdict, critique, optional raw, error, sample).
  * A row without a usable verdict becomes a recorded error, never a verdict.
  */
-export function importRun(repos: Repositories, criterion: Criterion, src: ImportSource, name: string, map: FieldMap = {}): Run {
+export function importRun(repos: Repositories, criterion: Criterion, src: ImportSource, name: string, map: FieldMap = {}): Run & ImportWarnings {
   if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
   const judgments: NewJudgment[] = [];
   const seen = new Set<string>();
   let samples = 1;
+  const reportFields = fieldReporter(src, map, RUN_FIELDS);
   for (const rec of src.records) {
+    reportFields(rec);
     const id = requireText(src, rec, 'id', map);
     const item = repos.items.byExternalId(criterion.datasetId, id);
     if (!item) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `no item "${id}" in this dataset`);
@@ -217,7 +282,7 @@ export function importRun(repos: Repositories, criterion: Criterion, src: Import
     });
     repos.runs.recordJudgments(run.id, judgments);
     repos.runs.setStatus(run.id, 'done', `imported from ${src.name}`);
-    return repos.runs.get(run.id)!;
+    return { ...repos.runs.get(run.id)!, ...warningsOf(src).summary() };
   })();
 }
 

@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { unprotectCell } from './csv.ts';
 import { UserError } from './errors.ts';
+import { decodeUtf8Lines, ImportWarningList, INVALID_UTF8 } from './import-warnings.ts';
 
 export type FileFormat = 'jsonl' | 'csv' | 'json';
 
@@ -58,20 +59,50 @@ export function detectFormat(file: string, explicit?: string): FileFormat {
   throw new InputError(basename(file), null, null, `cannot tell the format from the extension "${ext}"; pass --format jsonl|csv|json`);
 }
 
-export function readRecordsFromFile(file: string, format?: string): SourceRecord[] {
+export function readRecordsFromFile(file: string, format?: string, warnings?: ImportWarningList): SourceRecord[] {
   const fmt = detectFormat(file, format);
   let size: number;
   try { size = statSync(file).size; } catch { throw new InputError(file, null, null, 'file not found'); }
   if (size > MAX_IMPORT_BYTES) throw new InputError(file, null, null, `file is ${size} bytes; the limit is ${MAX_IMPORT_BYTES}`);
-  return parseRecords(readFileSync(file, 'utf8'), fmt, file);
+  return parseRecordBytes(readFileSync(file), fmt, file, warnings);
 }
 
-/** Parses text in one of the supported formats; `name` is used in error messages. */
-export function parseRecords(text: string, format: FileFormat, name: string): SourceRecord[] {
+/** A file as an import source whose `warnings` already say which lines had invalid UTF-8. */
+export function readSourceFromFile(file: string, format?: string): { name: string; records: SourceRecord[]; warnings: ImportWarningList } {
+  const warnings = new ImportWarningList();
+  return { name: file, records: readRecordsFromFile(file, format, warnings), warnings };
+}
+
+/**
+ * Parses a file's bytes: invalid UTF-8 is replaced by U+FFFD and reported in `warnings` with its
+ * line and, where one record holds it, the fields that now contain U+FFFD.
+ */
+export function parseRecordBytes(bytes: Uint8Array, format: FileFormat, name: string, warnings?: ImportWarningList): SourceRecord[] {
+  const { text, badLines } = decodeUtf8Lines(bytes);
+  const records = parseRecords(text, format, name, warnings);
+  if (badLines.length && warnings) {
+    let r = 0;
+    for (const line of badLines) {
+      // the record this line belongs to: the last one starting at or before it (records are in file order)
+      while (r + 1 < records.length && records[r + 1]!.line <= line) r++;
+      const rec = records[r] && records[r]!.line <= line ? records[r]! : null;
+      const fields = rec ? Object.keys(rec.fields).filter((k) => valueText(rec.fields[k]).includes('\uFFFD') || k.includes('\uFFFD')) : [];
+      warnings.add(line, fields.length ? fields.join(', ') : null, INVALID_UTF8);
+    }
+  }
+  return records;
+}
+
+function valueText(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+}
+
+/** Parses text in one of the supported formats; `name` is used in error messages; what parsing changed goes to `warnings`. */
+export function parseRecords(text: string, format: FileFormat, name: string, warnings?: ImportWarningList): SourceRecord[] {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (format === 'jsonl') return parseJsonl(text, name);
   if (format === 'json') return parseJsonArray(text, name);
-  return parseCsvRecords(text, name);
+  return parseCsvRecords(text, name, warnings);
 }
 
 function parseJsonl(text: string, name: string): SourceRecord[] {
@@ -109,7 +140,8 @@ function parseJsonArray(text: string, name: string): SourceRecord[] {
   });
 }
 
-function parseCsvRecords(text: string, name: string): SourceRecord[] {
+function parseCsvRecords(text: string, name: string, warnings?: ImportWarningList): SourceRecord[] {
+  const crlf = text.includes('\r\n');
   // csv-parse counts a CRLF inside a quoted field as two lines, which shifts the line of every
   // later record (and of its errors); with LF line breaks its count is exact. Multi-line cells
   // therefore hold LF line breaks, whatever the file used.
@@ -121,7 +153,13 @@ function parseCsvRecords(text: string, name: string): SourceRecord[] {
       cast: (value, context) => (context.header ? value : unprotectCell(value)),
     }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
     // info.lines is the line the record ends on; a multi-line record starts earlier, so count back its newlines
-    return rows.map(({ record, info }) => ({ line: info.lines - countNewlines(record), fields: record }));
+    return rows.map(({ record, info }) => {
+      const line = info.lines - countNewlines(record);
+      if (crlf && warnings) {
+        for (const [field, v] of Object.entries(record)) if (v.includes('\n')) warnings.add(line, field, 'line breaks (CRLF) inside the cell stored as LF');
+      }
+      return { line, fields: record };
+    });
   } catch (e) {
     const err = e as Error & { lines?: number };
     throw new InputError(name, err.lines ?? null, null, `not valid CSV (${err.message})`);

@@ -41,7 +41,7 @@ export function planRun(ws: Workspace, p: PlanRun) {
 }
 
 /** What a planned run would send and cost, after the same checks (no endpoint needed). */
-export function estimateNewRun(ws: Workspace, p: PlanRun) {
+export function costPreviewOfPlan(ws: Workspace, p: PlanRun) {
   checkPlan(ws, p);
-  return ws.engine.estimate(p);
+  return ws.engine.costPreview(p);
 }

@@ -1,11 +1,11 @@
 import { importIdsRepository } from '../db/importIds.ts';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import type { Repositories } from '../db/index.ts';
 import type { Dataset } from '../../shared/types.ts';
 import { checkDepth, InputError, isObject } from './records.ts';
 import { parseItems, type FieldMap, type ItemImportResult } from './imports.ts';
 import { assignSplit } from './splits.ts';
+import { decodeLine, ImportWarningList, INVALID_UTF8 } from './import-warnings.ts';
 
 export interface StreamImportOptions {
   /** `--map field=column`, as for the whole-file import */
@@ -38,12 +38,14 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
   const db = repos.db;
   const seen = importIdsRepository(db);
   const every = opts.progressEvery ?? 10_000;
+  const warnings = new ImportWarningList();
 
   const run = db.transaction((): ItemImportResult => {
     seen.clear();
     const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', opts.splits);
     let created = 0, total = 0;
-    forEachLine(file, opts.chunkBytes ?? 1 << 20, (text, line) => {
+    const ignoredFields = new Set<string>();
+    forEachLine(file, opts.chunkBytes ?? 1 << 20, (text, line, invalidUtf8) => {
       const trimmed = text.trim();
       if (!trimmed) return;
       let value: unknown;
@@ -52,7 +54,12 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
       }
       if (!isObject(value)) throw new InputError(file, line, null, 'expected a JSON object');
       checkDepth(value, file, line);
-      const item = parseItems({ name: file, records: [{ line, fields: value }] }, map)[0]!;
+      const record = { line, fields: value };
+      if (invalidUtf8) {
+        const fields = Object.keys(value).filter((k) => k.includes('\uFFFD') || (JSON.stringify(value[k]) ?? '').includes('\uFFFD'));
+        warnings.add(line, fields.length ? fields.join(', ') : null, INVALID_UTF8);
+      }
+      const item = parseItems({ name: file, records: [record], warnings, ignoredFields }, map)[0]!;
       const firstLine = seen.remember(item.externalId, line);
       if (firstLine !== null) throw new InputError(file, line, map.id ?? 'id', `duplicate id "${item.externalId}" (also on line ${firstLine})`);
       item.split = assignSplit(item.externalId, dataset.splits);
@@ -61,36 +68,44 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
     });
     if (!total) throw new InputError(file, null, null, 'no records found');
     seen.clear();
-    return { dataset: repos.datasets.get(dataset.id)!, created, updated: total - created, total };
+    return { dataset: repos.datasets.get(dataset.id)!, created, updated: total - created, total, ...warnings.summary() };
   });
   return run.immediate();
 }
 
-/** Calls `fn(lineText, lineNumber)` for every line of a UTF-8 file, reading `chunkBytes` at a time. */
-function forEachLine(file: string, chunkBytes: number, fn: (text: string, line: number) => void) {
+/**
+ * Calls `fn(lineText, lineNumber, invalidUtf8)` for every line of a file, reading `chunkBytes` at a
+ * time. Lines are split on bytes and decoded one by one, so invalid UTF-8 is replaced by U+FFFD
+ * and reported for the line that held it.
+ */
+function forEachLine(file: string, chunkBytes: number, fn: (text: string, line: number, invalidUtf8: boolean) => void) {
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
-    const decoder = new StringDecoder('utf8');
-    let carry = '', line = 0, first = true;
-    for (;;) {
-      const n = readSync(fd, buf, 0, chunkBytes, null);
-      let text = n > 0 ? carry + decoder.write(buf.subarray(0, n)) : carry + decoder.end();
+    let carry: Buffer = Buffer.alloc(0), line = 0, first = true;
+    const emit = (bytes: Buffer) => {
+      let invalid = false;
+      let text = decodeLine(bytes, () => { invalid = true; });
       if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) break;
-        line++;
-        fn(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl), line);
-        start = nl + 1;
-      }
-      carry = text.slice(start);
+      fn(text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text, ++line, invalid);
+    };
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null);
       if (n <= 0) {
-        if (carry) fn(carry, ++line);
+        if (carry.length) emit(carry);
         return;
       }
+      const bytes = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      let start = 0;
+      for (;;) {
+        const nl = bytes.indexOf(10, start);
+        if (nl < 0) break;
+        emit(bytes.subarray(start, nl));
+        start = nl + 1;
+      }
+      // copied: `buf` is overwritten by the next read
+      carry = Buffer.from(bytes.subarray(start));
     }
   } finally {
     closeSync(fd);

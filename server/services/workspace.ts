@@ -1,5 +1,5 @@
 import type { Repositories } from '../db/index.ts';
-import type { Criterion, Dataset, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
+import type { Criterion, Dataset, ImportWarnings, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
 import { validateTemplate, buildMessages } from '../../shared/template.ts';
 import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
 import { alignmentOutcomes, exclusionOf, type Outcome } from '../../shared/metrics/outcomes.ts';
@@ -22,6 +22,7 @@ import { verdictOptions, isPass } from '../../shared/verdicts.ts';
 import { hasResults, isConsistencyRerun, measuringRun } from '../../shared/runs.ts';
 
 import { MAJORITY } from '../db/labels.ts';
+import { shellQuote } from '../../shared/shell.ts';
 export { MAJORITY };
 
 export interface NewVersionInput {
@@ -184,7 +185,7 @@ export class Workspace {
     return { problems: validateTemplate(template, criterion.scale), messages: buildMessages(template, item, { criterion, examples }) };
   }
 
-  importRun(criterion: Criterion, src: ImportSource, name: string, map?: FieldMap): Run {
+  importRun(criterion: Criterion, src: ImportSource, name: string, map?: FieldMap): Run & ImportWarnings {
     if (!name.trim()) throw new ValidationError('name', 'an imported run needs a name (e.g. the judge that produced it)');
     return importRun(this.repos, criterion, src, name, map);
   }
@@ -360,7 +361,7 @@ export class Workspace {
     const target = onDataset ? this.dataset(onDataset) : this.dataset(criterion.datasetId);
     const runs = this.repos.runs.list(criterion.id);
     const calibration = measuringRun(runs, criterion.datasetId, { versionId: version.id, split: 'test' });
-    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --split test`, 'no_test_run');
+    if (!calibration) throw new ValidationError('version', `version ${versionNumber} has no run on the labelled test split; run it first: concur run --dataset ${shellQuote(this.dataset(criterion.datasetId).name)} --criterion ${shellQuote(criterion.name)} --version ${versionNumber} --split test`, 'no_test_run');
     const labelled = this.outcomes(criterion, calibration, 'test', criterion.principalAnnotator).filter((o) => !o.excluded)
       .map((o) => ({ expertPass: isPass(o.expert!, criterion)!, judgePass: isPass(o.judge!, criterion)! }));
     const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
@@ -374,7 +375,7 @@ export class Workspace {
       }
     }
     if (!unlabelled.size) {
-      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version ${versionNumber} --on ${target.name} --split all`, 'not_judged_on');
+      throw new ValidationError('on', `version ${versionNumber} has not judged any unlabelled items of "${target.name}"; run it first: concur run --dataset ${shellQuote(this.dataset(criterion.datasetId).name)} --criterion ${shellQuote(criterion.name)} --version ${versionNumber} --on ${shellQuote(target.name)} --split all`, 'not_judged_on');
     }
     const r = correctedPassRate({ labelled, unlabelledJudgePass: [...unlabelled.values()] }, opts);
     return { version: versionNumber, on: target.name, calibrationRun: calibration.id, labelled: labelled.length, unlabelled: unlabelled.size, ...r };

@@ -34,7 +34,7 @@ const look = () => openWorkspace(s.path);
 describe('concur run', () => {
   it('--dry-run prints requests, tokens and cost, and neither plans a run nor calls the endpoint', async () => {
     expect(await concur('run', ...target, '--samples', '2', '--dry-run')).toBe(0);
-    expect(stdout.join('\n')).toMatch(/^estimate: 12 requests × ~\d+ prompt \+ ≤200 completion tokens = \d+ tokens ≈ \$0\.\d{4} \(gpt-4o-mini\)$/);
+    expect(stdout.join('\n')).toMatch(/^cost preview: 12 requests × ~\d+ prompt \+ ≤200 completion tokens = \d+ tokens ≈ \$0\.\d{4} \(gpt-4o-mini\)$/);
     expect(await concur('run', ...target, '--dry-run', '--json')).toBe(0);
     expect(JSON.parse(stdout.slice(1).join('\n'))).toMatchObject({ requests: 6, billableRequests: 6 });
     const repos = look();
@@ -45,7 +45,7 @@ describe('concur run', () => {
 
   it('prints the estimate first, runs with samples, limits and a permuted order, and summarises tokens, cost and cache hits', async () => {
     expect(await concur('run', ...target, '--samples', '2', '--rpm', '100000', '--tpm', '50000000', '--permute-seed', '3', '--concurrency', '2')).toBe(0);
-    expect(stderr.join('')).toMatch(/^estimate: 12 requests/);
+    expect(stderr.join('')).toMatch(/^cost preview: 12 requests/);
     expect(stdout.at(-1)).toMatch(/^run 1 done: 12\/12 judged, 0 errors, 0 cached, \d+ tokens \(\d+ prompt \+ \d+ completion\), \$0\.\d{4}$/);
     const repos = look();
     expect(repos.runs.options(1)).toEqual({ rpm: 100000, tpm: 50000000 });

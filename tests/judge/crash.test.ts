@@ -103,7 +103,7 @@ describe('kill -9 mid-run, then resume', () => {
     const second = concur(['run', '--db', s.path, '--resume', String(runId)]);
     expect(await second.exited).toBe(0);
     expect(second.out.stdout).toMatch(new RegExp(`run ${runId} done: 150/150 judged`));
-    expect(second.out.stderr).toMatch(/estimate: \d+ requests/);
+    expect(second.out.stderr).toMatch(/cost preview: \d+ requests/);
     checkResumed(reopened, runId, beforeKill, from);
   });
 

@@ -176,7 +176,7 @@ describe('RunEngine estimate', () => {
   it('predicts prompt tokens as the endpoint counts them, prices them, and sees cache hits', async () => {
     const s = await setup({}, { items: 8, examples: 2, maxTokens: 200 });
     const plan = { criterion: s.criterion, version: s.version, split: 'all' as const, samples: 2 };
-    const e = s.ws.engine.estimate(plan);
+    const e = s.ws.engine.costPreview(plan);
     expect(e).toMatchObject({ items: 8, samples: 2, requests: 16, cachedRequests: 0, billableRequests: 16, completionTokensPerRequest: 200, completionTokensFrom: 'max_tokens', sampled: false });
     expect(s.ws.repos.runs.list(s.criterion.id)).toHaveLength(0); // nothing planned, nothing sent
     expect(fake!.count()).toBe(0);
@@ -185,14 +185,14 @@ describe('RunEngine estimate', () => {
     expect(e.promptTokens).toBe(run.promptTokens);
     // gpt-4o-mini: $0.15 / $0.60 per million tokens
     expect(e.cost).toBeCloseTo((e.promptTokens * 0.15 + 16 * 200 * 0.6) / 1e6, 12);
-    expect(s.ws.engine.estimate(plan)).toMatchObject({ cachedRequests: 16, billableRequests: 0, cost: 0 });
-    expect(s.ws.engine.estimate({ ...plan, noCache: true })).toMatchObject({ cachedRequests: 0, billableRequests: 16 });
+    expect(s.ws.engine.costPreview(plan)).toMatchObject({ cachedRequests: 16, billableRequests: 0, cost: 0 });
+    expect(s.ws.engine.costPreview({ ...plan, noCache: true })).toMatchObject({ cachedRequests: 0, billableRequests: 16 });
   });
 
   it('says when a model has no price, and uses a default completion allowance without max_tokens', async () => {
     const s = await setup({}, { items: 3, maxTokens: null });
     const v = s.ws.addVersion(s.criterion, { template: 'Judge {{output}}', model: 'my-local-model', baseUrl: fake!.url, apiKeyEnv: 'TEST_KEY' });
-    const e = s.ws.engine.estimate({ criterion: s.criterion, version: v, split: 'all' });
+    const e = s.ws.engine.costPreview({ criterion: s.criterion, version: v, split: 'all' });
     expect(e).toMatchObject({ cost: null, price: null, completionTokensFrom: 'default', completionTokensPerRequest: 300 });
   });
 });

@@ -3,7 +3,7 @@ import { detectFormat } from '../../services/records.ts';
 import { importItemsFromJsonl } from '../../services/stream-import.ts';
 import { parseFieldMap } from '../../services/imports.ts';
 import { convertForeignFile, importConverted } from '../../services/importers/index.ts';
-import { collect, leaf, openDb, source, type CliContext, type DbOption } from '../common.ts';
+import { printImportWarnings, collect, leaf, openDb, source, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption {
   dataset: string; format?: string; map?: string[];
@@ -42,6 +42,7 @@ export function register(program: Command, ctx: CliContext) {
       const r = format === 'jsonl'
         ? importItemsFromJsonl(ws.repos, o.dataset, file!, { map: parseFieldMap(o.map ?? []) })
         : ws.importItems(o.dataset, source(file!, format), parseFieldMap(o.map ?? []));
+      printImportWarnings(file!, r);
       console.log(`imported ${r.total} items into "${r.dataset.name}" (${r.created} new, ${r.updated} updated); the dataset now has ${r.dataset.items} items`);
       return 0;
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { toCsv } from '../../services/csv.ts';
-import { leaf, openDb, output, source, type CliContext, type DbOption } from '../common.ts';
+import { printImportWarnings, leaf, openDb, output, source, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; annotator?: string; format?: string; out?: string }
 
@@ -16,6 +16,7 @@ export function register(program: Command, ctx: CliContext) {
     (o, [file]) => {
       const ws = openDb(o.db);
       const r = ws.importLabels(ws.criterion(o.dataset, o.criterion), source(file!, o.format), o.annotator);
+      printImportWarnings(file!, r);
       console.log(`read ${r.total} labels: ${r.added} added to the history, ${r.unchanged} unchanged`);
       return 0;
     });

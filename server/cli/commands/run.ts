@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { RunProgress } from '../../judge/engine.ts';
-import { describeEstimate } from '../../judge/estimate.ts';
+import { describeCostPreview } from '../../judge/cost-preview.ts';
 import { limitProblem } from '../../judge/limiter.ts';
 import { ConflictError } from '../../services/errors.ts';
-import { estimateNewRun, planRun } from '../../services/run-plan.ts';
+import { costPreviewOfPlan, planRun } from '../../services/run-plan.ts';
 import { leaf, need, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption {
@@ -83,8 +83,8 @@ async function execute(o: Opts): Promise<number> {
     const holder = ws.engine.heldElsewhere(runId);
     if (holder) throw new ConflictError(`run ${runId} is being executed by another process (${holder}); cancel it there or wait`, 'run_held');
     if (o.dryRun) {
-      const e = ws.engine.estimateRun(runId, { noCache });
-      if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeEstimate(e));
+      const e = ws.engine.costPreviewRun(runId, { noCache });
+      if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeCostPreview(e));
       return 0;
     }
     return follow(ws, runId, o, json, noCache, say);
@@ -107,8 +107,8 @@ async function execute(o: Opts): Promise<number> {
     variant: { ...(permuteSeed !== undefined ? { permuteSeed } : {}), ...(o.swap ? { swap: true } : {}) },
   };
   if (o.dryRun) {
-    const e = estimateNewRun(ws, plan);
-    if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeEstimate(e));
+    const e = costPreviewOfPlan(ws, plan);
+    if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeCostPreview(e));
     return 0;
   }
   runId = planRun(ws, plan).id;
@@ -116,7 +116,7 @@ async function execute(o: Opts): Promise<number> {
 }
 
 async function follow(ws: ReturnType<typeof openDb>, runId: number, o: Opts, json: boolean, noCache: boolean, say: (line: string) => void): Promise<number> {
-  say(describeEstimate(ws.engine.estimateRun(runId, { noCache })));
+  say(describeCostPreview(ws.engine.costPreviewRun(runId, { noCache })));
   const show = progressPrinter(json);
   let lastMessage = '';
   const onProgress = (p: RunProgress) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { leaf, openDb, printList, source, type CliContext, type DbOption } from '../common.ts';
+import { printImportWarnings, leaf, openDb, printList, source, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; name: string; format?: string }
 
@@ -15,6 +15,7 @@ export function register(program: Command, ctx: CliContext) {
       const ws = openDb(o.db);
       const c = ws.criterion(o.dataset, o.criterion);
       const run = ws.importRun(c, source(file!, o.format === 'json' || o.format === 'csv' || o.format === 'jsonl' ? o.format : undefined), o.name);
+      printImportWarnings(file!, run);
       console.log(`imported run ${run.id} "${run.name}": ${run.done} verdicts, ${run.errors} errors`);
       return 0;
     });

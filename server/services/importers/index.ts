@@ -1,10 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Criterion, Dataset, Run } from '../../../shared/types.ts';
+import type { Criterion, Dataset, ImportWarning, ImportWarnings, Run } from '../../../shared/types.ts';
 import { InputError, isObject, MAX_IMPORT_BYTES } from '../records.ts';
 import { importItems, importLabels, importRun, type ItemImportResult, type LabelImportResult } from '../imports.ts';
 import { ValidationError } from '../errors.ts';
+import { decodeUtf8Lines, INVALID_UTF8 } from '../import-warnings.ts';
 import type { Workspace } from '../workspace.ts';
 import type { ConvertedImport, ConvertedSource, ForeignFormat } from './common.ts';
 import { fromPromptfoo, type PromptfooOptions } from './promptfoo.ts';
@@ -39,13 +40,16 @@ export function convertForeignFile(file: string, format?: ForeignFormat | string
   let size: number;
   try { size = statSync(file).size; } catch { throw new InputError(file, null, null, 'file not found'); }
   if (size > MAX_IMPORT_BYTES) throw new InputError(file, null, null, `file is ${size} bytes; the limit is ${MAX_IMPORT_BYTES}`);
-  const text = readFileSync(file, 'utf8');
+  // bytes, so invalid UTF-8 is reported by line rather than silently replaced
+  const { text, badLines } = decodeUtf8Lines(readFileSync(file));
   if (format !== undefined && !FOREIGN_FORMATS.includes(format as ForeignFormat)) {
     throw new InputError(basename(file), null, null, `unknown format "${format}" (use ${FOREIGN_FORMATS.join(', ')})`);
   }
   const fmt = (format as ForeignFormat | undefined) ?? detectForeignFormat(file, text);
   if (!fmt) throw new InputError(basename(file), null, null, `cannot tell whether this is a promptfoo results file, a review sheet or chat JSONL; pass the format (${FOREIGN_FORMATS.join(', ')})`);
-  return convertForeign(fmt, text, file, opts);
+  const converted = convertForeign(fmt, text, file, opts);
+  if (badLines.length) converted.warnings = [...badLines.map((l) => `line ${l}: ${INVALID_UTF8}`), ...(converted.warnings ?? [])];
+  return converted;
 }
 
 function objectKeys(v: unknown): string[] { return isObject(v) ? Object.keys(v) : []; }
@@ -107,6 +111,11 @@ export interface ImportConvertedResult {
   warnings: string[];
 }
 
+/** An import warning in the converters' `line N: …` wording. */
+function warningText(w: ImportWarning): string {
+  return `${w.line !== null ? `line ${w.line}: ` : ''}${w.field !== null ? `${w.field}: ` : ''}${w.message}`;
+}
+
 /** A validator's complaint about a Concur field, renamed to the column/path it came from in the original file. */
 function inOriginalTerms(e: unknown, src: ConvertedSource | null): unknown {
   if (!(e instanceof InputError) || !src?.origins || !e.field) return e;
@@ -134,16 +143,18 @@ export function importConverted(ws: Workspace, converted: ConvertedImport, opts:
   try {
     return ws.repos.db.transaction((): ImportConvertedResult => {
       stage = converted.items;
-      const items = importItems(ws.repos, opts.dataset, converted.items);
+      // converters report the columns they ignore themselves
+      const items = importItems(ws.repos, opts.dataset, { ...converted.items, reportIgnoredFields: false });
       stage = null;
       let criterion: Criterion | null = null;
       if (criterionName) criterion = ws.repos.criteria.byName(items.dataset.id, criterionName) ?? ws.addCriterion(items.dataset.id, { name: criterionName });
       let labels: LabelImportResult | null = null;
-      if (converted.labels) { stage = converted.labels; labels = importLabels(ws.repos, criterion!, converted.labels, opts.annotator); }
-      let run: Run | null = null;
-      if (converted.run) { stage = converted.run.source; run = importRun(ws.repos, criterion!, converted.run.source, runName); }
+      if (converted.labels) { stage = converted.labels; labels = importLabels(ws.repos, criterion!, { ...converted.labels, reportIgnoredFields: false }, opts.annotator); }
+      let run: (Run & ImportWarnings) | null = null;
+      if (converted.run) { stage = converted.run.source; run = importRun(ws.repos, criterion!, { ...converted.run.source, reportIgnoredFields: false }, runName); }
       stage = null;
-      return { dataset: ws.repos.datasets.get(items.dataset.id)!, criterion, items, labels, run, warnings: [...(converted.warnings ?? [])] };
+      const own = [items, labels, run].flatMap((r) => (r ? [...r.warnings.map(warningText), ...(r.moreWarnings ? [`${r.moreWarnings} more warnings not shown`] : [])] : []));
+      return { dataset: ws.repos.datasets.get(items.dataset.id)!, criterion, items, labels, run, warnings: [...(converted.warnings ?? []), ...own] };
     })();
   } catch (e) {
     throw inOriginalTerms(e, stage);

@@ -62,7 +62,8 @@ export interface NewVersion {
 export interface NewCriterion {
   name: string; description?: string; scale?: Criterion['scale']; levels?: number; passAt?: number; principalAnnotator?: string; targetAgreement?: number;
 }
-export interface UploadBody { content: string; filename: string; map?: Record<string, string> }
+/** A file's text, or its bytes in base64 when it is not valid UTF-8. */
+export interface UploadBody { content?: string; contentBase64?: string; filename: string; map?: Record<string, string> }
 /** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
 export interface NewRun { version: number; split: string; scope?: 'labelled' | 'all'; on?: string }
 export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }

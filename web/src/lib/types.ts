@@ -2,7 +2,7 @@
  * Shapes of the API responses the web app reads. Domain records come from shared/types.ts;
  * these add what the routes put around them (progress, endpoint info, report outcomes).
  */
-import type { Criterion, Dataset, DimensionSummary, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
+import type { Criterion, Dataset, DimensionSummary, ImportWarnings, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
 import type { AnnotatorAgreement } from '../../../shared/metrics/annotators.ts';
 import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
 import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
@@ -48,8 +48,11 @@ export interface PreviewRow {
 export interface ImportPreview {
   ok: boolean; total: number; columns: string[]; rows: PreviewRow[];
   error: { message: string; line: number | null; field: string | null } | null;
+  /** what the import will change (only when ok) */
+  warnings?: ImportWarnings['warnings']; moreWarnings?: number;
 }
-export interface ImportResult { dataset: Dataset; created: number; updated: number; total: number }
+export type { ImportWarning, ImportWarnings } from '../../../shared/types.ts';
+export interface ImportResult extends ImportWarnings { dataset: Dataset; created: number; updated: number; total: number }
 
 export interface Confusion { labels: readonly string[]; matrix: number[][] }
 
@@ -120,13 +123,7 @@ export interface CorrectedPassRateResult extends CorrectedPassRate {
 /** POST /criteria/:id/gate */
 export interface GateOutcome extends GateResult { run: number; n: number }
 
-/** POST /criteria/:id/runs/cost-preview: what a run would send and cost, before any call. */
-export interface RunCostPreview {
-  model: string; items: number; samples: number; requests: number; cachedRequests: number; billableRequests: number;
-  avgPromptTokens: number; completionTokensPerRequest: number; completionTokensFrom: 'max_tokens' | 'default';
-  promptTokens: number; completionTokens: number; cost: number | null;
-  price: { inputPerMTok: number; outputPerMTok: number } | null; sampled: boolean;
-}
+export type { RunCostPreview } from '../../../shared/runs.ts';
 
 /** The formats POST /import/foreign converts. */
 export type ForeignFormat = 'promptfoo' | 'sheet' | 'chat';

@@ -1,38 +1,17 @@
 import type { Repositories } from '../db/index.ts';
 import type { Criterion, Item, PromptVersion, RunVariant } from '../../shared/types.ts';
 import type { ChatMessage } from '../../shared/template.ts';
-import { estimateTokens } from './limiter.ts';
+import type { RunCostPreview } from '../../shared/runs.ts';
+import { tokenCount } from './limiter.ts';
 import { cacheKey } from './cache-key.ts';
+import { shellQuote } from '../../shared/shell.ts';
 
-/** Completion tokens assumed per request when the version sets no max_tokens (estimates, TPM reservations). */
+/** Completion tokens assumed per request when the version sets no max_tokens (cost previews, TPM reservations). */
 export const DEFAULT_COMPLETION_TOKENS = 300;
 
-/** What a run (or the rest of one) is expected to send and cost, before any call is made. */
-export interface RunEstimate {
-  model: string;
-  items: number;
-  samples: number;
-  /** (item, sample) pairs still to judge */
-  requests: number;
-  /** of those, answered from the response cache (free) */
-  cachedRequests: number;
-  /** requests that would reach the endpoint */
-  billableRequests: number;
-  /** mean rendered prompt size, at 4 characters per token */
-  avgPromptTokens: number;
-  completionTokensPerRequest: number;
-  /** where the completion allowance comes from: the version's max_tokens, or Concur's default */
-  completionTokensFrom: 'max_tokens' | 'default';
-  promptTokens: number;
-  completionTokens: number;
-  /** USD from the price table; null when the model has no price (unknown, not free) */
-  cost: number | null;
-  price: { inputPerMTok: number; outputPerMTok: number } | null;
-  /** true when the averages come from a sample of the requests (large runs) */
-  sampled: boolean;
-}
+export type { RunCostPreview } from '../../shared/runs.ts';
 
-export interface EstimateInput {
+export interface CostPreviewInput {
   version: PromptVersion;
   /** where the calls would go (resolved), part of the cache key */
   baseUrl: string;
@@ -54,7 +33,7 @@ const SAMPLE_LIMIT = 5000;
  * from the per-model price table. The completion allowance is max_tokens (an upper bound: replies
  * are usually shorter) or a default when the version sets none. Complexity O(min(n, 5000)) renders.
  */
-export function estimateWork(repos: Repositories, input: EstimateInput): RunEstimate {
+export function previewCost(repos: Repositories, input: CostPreviewInput): RunCostPreview {
   const step = Math.max(1, Math.ceil(input.requests / SAMPLE_LIMIT));
   let seen = 0, looked = 0, promptSum = 0, cachedSeen = 0;
   for (const job of input.jobs) {
@@ -63,7 +42,7 @@ export function estimateWork(repos: Repositories, input: EstimateInput): RunEsti
     const messages = input.render(job.item);
     let chars = 0;
     for (const m of messages) chars += m.content.length;
-    const tokens = estimateTokens(chars);
+    const tokens = tokenCount(chars);
     promptSum += tokens;
     if (!input.noCache && repos.cache.get(cacheKey(messages, input.version, job.sample, input.baseUrl))) cachedSeen++;
   }
@@ -86,9 +65,9 @@ export function estimateWork(repos: Repositories, input: EstimateInput): RunEsti
 }
 
 /** One line for people: "120 requests (20 cached) × ~850 prompt + ≤300 completion tokens ≈ $0.0312 (gpt-4o-mini)". */
-export function describeEstimate(e: RunEstimate): string {
+export function describeCostPreview(e: RunCostPreview): string {
   const cached = e.cachedRequests ? ` (${e.cachedRequests} cached, free)` : '';
   const completion = `${e.completionTokensFrom === 'max_tokens' ? '≤' : '~'}${e.completionTokensPerRequest} completion`;
-  const cost = e.cost === null ? `cost unknown: no price for "${e.model}" (concur prices set ${e.model} INPUT OUTPUT)` : `≈ $${e.cost.toFixed(4)} (${e.model})`;
-  return `estimate: ${e.requests} requests${cached} × ~${e.avgPromptTokens} prompt + ${completion} tokens = ${e.promptTokens + e.completionTokens} tokens ${cost}${e.sampled ? ' [sampled]' : ''}`;
+  const cost = e.cost === null ? `cost unknown: no price for "${e.model}" (concur prices set ${shellQuote(e.model)} INPUT OUTPUT)` : `≈ $${e.cost.toFixed(4)} (${e.model})`;
+  return `cost preview: ${e.requests} requests${cached} × ~${e.avgPromptTokens} prompt + ${completion} tokens = ${e.promptTokens + e.completionTokens} tokens ${cost}${e.sampled ? ' [sampled]' : ''}`;
 }
