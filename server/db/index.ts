@@ -8,6 +8,8 @@ import { runsRepository } from './runs.ts';
 import { rootCausesRepository } from './rootCauses.ts';
 import { pricesRepository } from './prices.ts';
 import { cacheRepository } from './cache.ts';
+import { failureModesRepository } from './failureModes.ts';
+import { confirmationsRepository } from './confirmations.ts';
 
 export type { DB } from './open.ts';
 export { LabelConflictError } from './labels.ts';
@@ -25,6 +27,8 @@ export function createRepositories(db: DB) {
     rootCauses: rootCausesRepository(db),
     prices: pricesRepository(db),
     cache: cacheRepository(db),
+    failureModes: failureModesRepository(db),
+    confirmations: confirmationsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { convergeRoutes } from './converge.ts';
 import { AnyObject, CriterionSchema, IdParams, NewCriterionBody } from '../../shared/schemas.ts';
 
 export const criterionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
+  // Failure modes, confirmation and publication (registered here to leave app.ts alone; the lead may move it there).
+  await app.register(convergeRoutes);
 
   app.get('/datasets/:id/criteria', { schema: { params: IdParams, response: { 200: Type.Array(CriterionSchema) } } }, async (req) =>
     ws.repos.criteria.list(ws.dataset(req.params.id).id));
