@@ -6,7 +6,7 @@ import Type, { type Static } from 'typebox';
 import { Id, SplitSchema } from './schemas.ts';
 
 const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const IntervalSchema = Type.Object({ value: Nullable(Type.Number()), low: Nullable(Type.Number()), high: Nullable(Type.Number()) });
+const IntervalSchema = Type.Object({ value: Nullable(Type.Number()), low: Nullable(Type.Number()), high: Nullable(Type.Number()), se: Type.Optional(Nullable(Type.Number())) });
 const Who = Type.String({ minLength: 1, maxLength: 200 });
 
 export const ItemParams = Type.Object({ id: Id, itemId: Id });
