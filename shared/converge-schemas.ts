@@ -100,3 +100,12 @@ export type Publication = Static<typeof PublicationSchema>;
 export type PublicationHistory = Static<typeof PublicationHistory>;
 
 export const AcceptVersionResponse = Type.Object({ id: Type.Integer(), number: Type.Integer(), status: Type.String(), origin: Type.String() }, { additionalProperties: true });
+
+interface IntervalValue { value: number | null; low: number | null; high: number | null }
+/** Which version is published and every confirmation on test (the trust report's `governance`). */
+export interface Governance {
+  published: { version: number; by: string; at: string; confirmation: number } | null;
+  confirmations: Array<{ sequence: number; version: number; by: string; at: string; runId: number; n: number; agreement: IntervalValue; kappa: IntervalValue; tpr: IntervalValue; tnr: IntervalValue; devPeeks: number }>;
+  /** e.g. "2 confirmations on this test split: …" when the test split has been used more than once */
+  note: string | null;
+}

@@ -6,6 +6,7 @@ import { alignmentOutcomes, type Outcome } from '../../shared/metrics/outcomes.t
 import { reportFromOutcomes, type AlignmentReport } from '../../shared/metrics/report.ts';
 import type { AnnotatorAgreement } from '../../shared/metrics/annotators.ts';
 import type { Interval } from '../../shared/stats/index.ts';
+import type { Governance } from '../../shared/converge-schemas.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
@@ -27,13 +28,7 @@ export interface NewVersionInput {
 /** `versionNumber: 'published'` names the criterion's published version (and its confirming test run). */
 export interface ReportQuery { runId?: number; versionNumber?: number | 'published'; split?: SplitFilter; annotator?: string }
 
-/** Which version is published and every confirmation on test, for the trust report. */
-export interface Governance {
-  published: { version: number; by: string; at: string; confirmation: number } | null;
-  confirmations: Array<{ sequence: number; version: number; by: string; at: string; runId: number; n: number; agreement: Interval; kappa: Interval; tpr: Interval; tnr: Interval; devPeeks: number }>;
-  /** e.g. "2 confirmations on this test split" when the test split has been used more than once */
-  note: string | null;
-}
+export type { Governance };
 
 export interface ReportResult {
   report: AlignmentReport & { annotators: AnnotatorAgreement & { judge: Array<{ annotator: string; n: number; agreement: Interval; kappa: Interval }> } };
