@@ -18,6 +18,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfer.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { convergeRoutes } from './routes/converge.ts';
 import { installOriginPolicy, schemeOf } from './http/origin-policy.ts';
 import { installTokenCheck, redactToken } from './http/access-token.ts';
 
@@ -123,6 +124,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await api.register(reportRoutes);
     await api.register(transferRoutes);
     await api.register(uiRoutes);
+    await api.register(convergeRoutes);
     api.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
   }, { prefix: '/api' });
 

@@ -156,16 +156,19 @@ export const ImportRunBody = Type.Object({
   format: Type.Optional(FormatSchema),
 });
 
+/** A version number, or "published": the criterion's published version (measured by its confirming test run). */
+export const VersionRef = Type.Union([SafeInteger({ minimum: 1 }), Type.Literal('published')]);
+
 export const ReportQuery = Type.Object({
   run: Type.Optional(Id),
-  version: Type.Optional(SafeInteger({ minimum: 1 })),
+  version: Type.Optional(VersionRef),
   split: Type.Optional(SplitFilterSchema),
   annotator: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
 export const GateBody = Type.Object({
   run: Type.Optional(Id),
-  version: Type.Optional(SafeInteger({ minimum: 1 })),
+  version: Type.Optional(VersionRef),
   split: Type.Optional(SplitFilterSchema),
   minAgreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   minKappa: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),

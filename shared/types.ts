@@ -75,7 +75,19 @@ export interface PromptVersion extends ModelSettings {
   note: string;
   parentId: number | null;
   createdAt: string;
+  /** who wrote it: a person ('human') or the optimizer (a candidate until accepted) */
+  origin: VersionOrigin;
+  /** optimizer candidates: the strategy that produced it and its rationale (null for hand-written versions) */
+  strategy: string | null;
+  rationale: string | null;
+  /** 'candidate' until accepted; hand-written versions are accepted when written. `latest` never names a candidate. */
+  status: VersionStatus;
+  acceptedBy: string | null;
+  acceptedAt: string | null;
 }
+
+export type VersionOrigin = 'human' | 'optimizer';
+export type VersionStatus = 'candidate' | 'accepted';
 
 export interface RunVariant {
   /** permute the few-shot examples with this seed */

@@ -22,12 +22,13 @@ import * as runs from './commands/runs.ts';
 import * as report from './commands/report.ts';
 import * as compare from './commands/compare.ts';
 import * as correctedPassRate from './commands/corrected-pass-rate.ts';
+import * as converge from './commands/converge.ts';
 import * as gate from './commands/gate.ts';
 
 export { dbPath } from './common.ts';
 
 /** In the order of `concur --help` and the README's table. */
-const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate];
+const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate, converge];
 
 /** A fresh program (commander keeps parsed values on the command objects, so one per parse). */
 export function buildProgram(ctx: CliContext = { exit: 0 }): Command {

@@ -9,6 +9,8 @@ import { rootCausesRepository } from './rootCauses.ts';
 import { pricesRepository } from './prices.ts';
 import { cacheRepository } from './cache.ts';
 import { alignmentRepository } from './alignment.ts';
+import { failureModesRepository } from './failureModes.ts';
+import { confirmationsRepository } from './confirmations.ts';
 
 export type { DB } from './open.ts';
 export { explainWriteError, readOnlyReason } from './open.ts';
@@ -29,6 +31,8 @@ export function createRepositories(db: DB) {
     prices: pricesRepository(db),
     cache: cacheRepository(db),
     alignment: alignmentRepository(db),
+    failureModes: failureModesRepository(db),
+    confirmations: confirmationsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

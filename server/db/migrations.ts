@@ -200,4 +200,97 @@ export const migrations: string[] = [
       WHERE criterion_id = OLD.criterion_id AND annotator = OLD.annotator AND item_id = OLD.item_id ORDER BY id DESC LIMIT 1;
   END;
   `,
+  // ─── failure modes, confirmations, publications (assignment "modes"; the lead renumbers at merge) ───
+  // 4: product failure-mode tags (open coding), accepted failure modes (axial coding) with their
+  //    items, suggested labels of specialised criteria, version origin and candidate acceptance,
+  //    confirmations on test and publications.
+  //    Versions stay immutable: `origin`, `strategy` and `rationale` are fixed at creation; a
+  //    candidate's acceptance is a row of version_acceptances (who, when), never an UPDATE, so the
+  //    immutability trigger stays as it is. Status = 'accepted' for origin 'human', else
+  //    'accepted' iff an acceptance row exists, else 'candidate'.
+  `
+  ALTER TABLE prompt_versions ADD COLUMN origin TEXT NOT NULL DEFAULT 'human' CHECK (origin IN ('human','optimizer'));
+  ALTER TABLE prompt_versions ADD COLUMN strategy TEXT;
+  ALTER TABLE prompt_versions ADD COLUMN rationale TEXT;
+
+  CREATE TABLE version_acceptances (
+    version_id INTEGER PRIMARY KEY REFERENCES prompt_versions(id) ON DELETE CASCADE,
+    accepted_by TEXT NOT NULL,
+    accepted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+
+  -- What is wrong with the output, in the expert's words (distinct from root_causes: why the judge disagreed).
+  CREATE TABLE failure_tags (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    tag_key TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (criterion_id, item_id, tag_key)
+  );
+  CREATE INDEX failure_tags_key ON failure_tags(criterion_id, tag_key);
+
+  CREATE TABLE failure_modes (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    built_from_splits TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('tags','model')),
+    accepted INTEGER NOT NULL DEFAULT 0 CHECK (accepted IN (0,1)),
+    -- the criterion made from this mode (a specialised judge), if any
+    specialised_criterion_id INTEGER REFERENCES criteria(id) ON DELETE SET NULL
+  );
+  CREATE UNIQUE INDEX failure_modes_accepted_name ON failure_modes(criterion_id, name) WHERE accepted = 1;
+
+  CREATE TABLE failure_mode_items (
+    mode_id INTEGER NOT NULL REFERENCES failure_modes(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (mode_id, item_id)
+  ) WITHOUT ROWID;
+
+  -- Pre-labels of a criterion made from a failure mode: never labels, so no metric reads them.
+  CREATE TABLE suggested_labels (
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    verdict TEXT NOT NULL,
+    critique TEXT NOT NULL DEFAULT '',
+    from_mode_id INTEGER REFERENCES failure_modes(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (criterion_id, item_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE confirmations (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    version_id INTEGER NOT NULL REFERENCES prompt_versions(id) ON DELETE CASCADE,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    split TEXT NOT NULL DEFAULT 'test' CHECK (split = 'test'),
+    sequence INTEGER NOT NULL,
+    confirmed_by TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    figures TEXT NOT NULL,
+    dev_peeks INTEGER NOT NULL,
+    UNIQUE (criterion_id, split, sequence)
+  );
+  CREATE TRIGGER confirmations_no_update BEFORE UPDATE ON confirmations
+    BEGIN SELECT RAISE(ABORT, 'confirmations are a record: they are never changed'); END;
+
+  CREATE TABLE publications (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    version_id INTEGER NOT NULL REFERENCES prompt_versions(id) ON DELETE CASCADE,
+    confirmation_id INTEGER NOT NULL REFERENCES confirmations(id),
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    unpublished_by TEXT,
+    unpublished_at TEXT
+  );
+  CREATE UNIQUE INDEX publications_one_active ON publications(criterion_id) WHERE unpublished_at IS NULL;
+  `,
+  // ─── end of failure modes, confirmations, publications ───
 ];

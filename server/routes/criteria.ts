@@ -4,6 +4,7 @@ import { AnyObject, CriterionSchema, IdParams, NewCriterionBody } from '../../sh
 
 export const criterionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
+  // Failure modes, confirmation and publication (registered here to leave app.ts alone; the lead may move it there).
 
   app.get('/datasets/:id/criteria', { schema: { params: IdParams, response: { 200: Type.Array(CriterionSchema) } } }, async (req) =>
     ws.repos.criteria.list(ws.dataset(req.params.id).id));

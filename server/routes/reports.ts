@@ -7,7 +7,7 @@ import { reportJson, reportMarkdown, reportHtml } from '../services/render-repor
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
-  const query = (q: { run?: number; version?: number; split?: 'train' | 'dev' | 'test' | 'all'; annotator?: string }) =>
+  const query = (q: { run?: number; version?: number | 'published'; split?: 'train' | 'dev' | 'test' | 'all'; annotator?: string }) =>
     ({ runId: q.run, versionNumber: q.version, split: q.split, annotator: q.annotator });
 
   app.get('/criteria/:id/report', {

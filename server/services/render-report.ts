@@ -2,6 +2,7 @@ import type { ReportResult } from './workspace.ts';
 import type { BinaryMetrics } from '../../shared/stats/index.ts';
 import { interval, num, pct, signedPts } from '../../shared/format.ts';
 import { KAPPA_PARADOX } from '../../shared/metrics/explain.ts';
+import { ordinal } from '../../shared/ordinal.ts';
 
 /** The JSON contract of `concur report --format json` (extra fields welcome). */
 export function reportJson(r: ReportResult) {
@@ -11,6 +12,8 @@ export function reportJson(r: ReportResult) {
     run: { id: r.run.id, name: r.run.name, kind: r.run.kind, version: r.version?.number ?? null, status: r.run.status },
     annotator: r.annotator,
     ...r.report,
+    /** the published version and every confirmation on test */
+    governance: r.governance,
   };
 }
 
@@ -77,6 +80,7 @@ function sections(r: ReportResult): Section[] {
       rows: c.verbosity.map((v) => [`Q${v.quartile}`, `${v.minChars}–${v.maxChars}`, String(v.n), pct(v.expertPassRate.value), pct(v.judgePassRate.value), signedPts(v.gap)]),
     });
   }
+  out.push(governanceSection(r));
   if (m.slices.length) {
     out.push({
       title: 'Slices', note: 'Slices with fewer than 10 compared items are marked "small": their figures are too uncertain to act on.',
@@ -85,6 +89,23 @@ function sections(r: ReportResult): Section[] {
     });
   }
   return out;
+}
+
+/** Which version is published, and every confirmation on test (a second look at test is counted, not hidden). */
+function governanceSection(r: ReportResult): Section {
+  const g = r.governance;
+  const published = g.published
+    ? `Published: version ${g.published.version} (by ${g.published.by}, ${g.published.at.slice(0, 10)}; confirmed in confirmation ${g.published.confirmation}).`
+    : 'No version is published.';
+  return {
+    title: 'Confirmation on test and publication',
+    note: [published, g.note ?? '', g.confirmations.length ? 'Dev peeks: versions of this criterion scored on dev before the confirmation.' : 'No version has been confirmed on test yet.'].filter(Boolean).join(' '),
+    head: ['#', 'Version', 'Confirmed by', 'When', 'n (test)', 'Agreement', 'Kappa', 'TPR', 'TNR', 'Dev peeks'],
+    rows: g.confirmations.map((c) => [
+      `${ordinal(c.sequence)} confirmation on this test split`, `v${c.version}${g.published?.version === c.version ? ' (published)' : ''}`, c.by, c.at.slice(0, 16).replace('T', ' '),
+      String(c.n), interval(c.agreement), interval(c.kappa, 'num'), interval(c.tpr), interval(c.tnr), String(c.devPeeks),
+    ]),
+  };
 }
 
 function title(r: ReportResult) {

@@ -6,6 +6,7 @@ import { alignmentOutcomes, exclusionOf, type Outcome } from '../../shared/metri
 import { BinaryReportBuilder, reportFromOutcomes, type AlignmentReport } from '../../shared/metrics/report.ts';
 import type { AnnotatorAgreement } from '../../shared/metrics/annotators.ts';
 import type { Interval } from '../../shared/stats/index.ts';
+import type { Governance } from '../../shared/converge-schemas.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
@@ -30,7 +31,10 @@ export interface NewVersionInput {
   maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
 }
 
-export interface ReportQuery { runId?: number; versionNumber?: number; split?: SplitFilter; annotator?: string }
+/** `versionNumber: 'published'` names the criterion's published version (and its confirming test run). */
+export interface ReportQuery { runId?: number; versionNumber?: number | 'published'; split?: SplitFilter; annotator?: string }
+
+export type { Governance };
 
 export interface ReportResult {
   report: AlignmentReport & { annotators: AnnotatorAgreement & { judge: Array<{ annotator: string; n: number; agreement: Interval; kappa: Interval }> } };
@@ -40,6 +44,7 @@ export interface ReportResult {
   version: PromptVersion | null;
   annotator: string;
   outcomes: Outcome[];
+  governance: Governance;
 }
 
 /**
@@ -191,7 +196,15 @@ export class Workspace {
   }
 
   /** The run a report is about: explicit, the latest finished run of a version, or the criterion's latest finished run. */
-  resolveRun(criterion: Criterion, q: { runId?: number; versionNumber?: number }): Run {
+  resolveRun(criterion: Criterion, q: { runId?: number; versionNumber?: number | 'published' }): Run {
+    if (q.versionNumber === 'published' && q.runId === undefined) {
+      // the published version is measured by the test run its confirmation was made from
+      const p = this.repos.confirmations.active(criterion.id);
+      if (!p) throw new NotFoundError(`criterion "${criterion.name}" has no published version; confirm one on test and publish it: concur publish --dataset ${this.dataset(criterion.datasetId).name} --criterion "${criterion.name}" --version N --by NAME`);
+      const c = this.repos.confirmations.confirmations(criterion.id).find((x) => x.id === p.confirmationId)!;
+      return this.run(c.runId);
+    }
+    if (q.versionNumber === 'published') throw new ValidationError('version', 'name either a run or the published version, not both');
     if (q.runId !== undefined) {
       const run = this.run(q.runId);
       if (run.criterionId !== criterion.id) throw new NotFoundError(`run #${q.runId} is not a run of "${criterion.name}"`);
@@ -278,7 +291,7 @@ export class Workspace {
     const self = this;
     return {
       report: { ...report, annotators: { ...humans, judge } },
-      run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator,
+      run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator, governance: this.governance(criterion),
       // the per-item outcomes (disagreement lists) are read only by callers that ask for them
       get outcomes() { return (outcomes ??= self.outcomes(criterion, run, split, annotator)); },
     };
@@ -306,7 +319,22 @@ export class Workspace {
           }),
         },
       },
-      run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator, outcomes,
+      run, criterion, dataset: this.dataset(criterion.datasetId), version, annotator, outcomes, governance: this.governance(criterion),
+    };
+  }
+
+  /** The published version and the confirmations on test of a criterion. */
+  governance(criterion: Criterion): Governance {
+    const p = this.repos.confirmations.active(criterion.id);
+    const all = this.repos.confirmations.confirmations(criterion.id);
+    const confirmations = all.map((c) => ({
+      sequence: c.sequence, version: c.versionNumber, by: c.confirmedBy, at: c.confirmedAt, runId: c.runId, n: c.figures.n,
+      agreement: c.figures.agreement, kappa: c.figures.kappa, tpr: c.figures.tpr, tnr: c.figures.tnr, devPeeks: c.devPeeks,
+    }));
+    return {
+      published: p ? { version: p.versionNumber, by: p.publishedBy, at: p.publishedAt, confirmation: all.find((c) => c.id === p.confirmationId)?.sequence ?? 0 } : null,
+      confirmations,
+      note: all.length > 1 ? `${all.length} confirmations on this test split: each look at test after the first makes its figures less of a held-out estimate` : null,
     };
   }
 

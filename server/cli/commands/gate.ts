@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseVersionRef } from '../converge-actions.ts';
 import { evaluateGate } from '../../../shared/metrics/gate.ts';
 import { leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
@@ -13,7 +14,7 @@ export function register(program: Command, ctx: CliContext) {
       .requiredOption('--dataset <name>', 'the dataset')
       .requiredOption('--criterion <name>', 'the criterion')
       .option('--run <id>', 'the run to check (default: the latest finished run)')
-      .option('--version <n>', "the version's latest finished run")
+      .option('--version <n|published>', "the version's latest finished run; published: the published version's confirmed test run")
       .option('--split <train|dev|test|all>', "the items measured (default: the run's split)")
       .option('--min-agreement <x>', 'lowest acceptable agreement (0..1)')
       .option('--min-kappa <x>', "lowest acceptable Cohen's kappa")
@@ -28,7 +29,7 @@ export function register(program: Command, ctx: CliContext) {
       if (Object.values(thresholds).every((t) => t === undefined)) throw usageError('give at least one threshold: --min-agreement, --min-kappa, --min-tpr or --min-tnr');
       const ws = openDb(o.db);
       const c = ws.criterion(o.dataset, o.criterion);
-      const r = ws.report(c, { runId: num(o.run, 'run', true), versionNumber: num(o.version, 'version', true), split: split(o.split) });
+      const r = ws.report(c, { runId: num(o.run, 'run', true), versionNumber: ((ref) => (ref === 'latest' ? ws.version(c, 'latest').number : ref))(parseVersionRef(o.version)), split: split(o.split) });
       const g = evaluateGate(r.report, thresholds, Boolean(o.lowerBound));
       for (const f of g.failures) console.log(`FAIL ${f}`);
       for (const ok of g.checked) console.log(`ok   ${ok}`);

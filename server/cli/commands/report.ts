@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseVersionRef } from '../converge-actions.ts';
 import { reportHtml, reportJson, reportMarkdown } from '../../services/render-report.ts';
 import { leaf, num, openDb, output, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
@@ -10,7 +11,7 @@ export function register(program: Command, ctx: CliContext) {
       .requiredOption('--dataset <name>', 'the dataset')
       .requiredOption('--criterion <name>', 'the criterion')
       .option('--run <id>', 'the run to report')
-      .option('--version <n>', "the version's latest finished run")
+      .option('--version <n|published>', "the version's latest finished run; published: the published version's confirmed test run")
       .option('--split <train|dev|test|all>', "the items measured (default: the run's split)")
       .option('--annotator <name|majority>', "the reference annotator (default: the criterion's principal)")
       .option('--format <md|json|html>', 'output format', 'md')
@@ -19,7 +20,7 @@ export function register(program: Command, ctx: CliContext) {
       if (!['json', 'md', 'html'].includes(o.format)) throw usageError('--format must be json, md or html', 'format');
       const ws = openDb(o.db);
       const c = ws.criterion(o.dataset, o.criterion);
-      const r = ws.report(c, { runId: num(o.run, 'run', true), versionNumber: num(o.version, 'version', true), split: split(o.split), annotator: o.annotator });
+      const r = ws.report(c, { runId: num(o.run, 'run', true), versionNumber: ((ref) => (ref === 'latest' ? ws.version(c, 'latest').number : ref))(parseVersionRef(o.version)), split: split(o.split), annotator: o.annotator });
       output(o.format === 'json' ? JSON.stringify(reportJson(r), null, 2) + '\n' : o.format === 'html' ? reportHtml(r) : reportMarkdown(r), o.out);
       return 0;
     });

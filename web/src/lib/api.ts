@@ -4,6 +4,9 @@ import type {
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
   RunCostPreview, RunProgress, VersionWithEndpoint, Criterion,
 } from './types.ts';
+import type {
+  Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
+} from '../../../shared/converge-schemas.ts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly body: ErrorBody | null) { super(message); }
@@ -112,6 +115,25 @@ export const api = {
   importForeign: (body: ForeignImportBody) => post<ForeignImportResult>('/import/foreign', body),
   dashboard: (criterionId: number) => get<Dashboard>(`/criteria/${criterionId}/dashboard`),
   errorAnalysis: (criterionId: number) => get<ErrorAnalysis>(`/criteria/${criterionId}/error-analysis`),
+
+  // failure modes (open and axial coding), specialised criteria, confirmation and publication
+  failureTags: (criterionId: number, itemId: number) => get<FailureTag[]>(`/criteria/${criterionId}/items/${itemId}/failure-tags`),
+  addFailureTag: (criterionId: number, itemId: number, tag: string) => post<FailureTag[]>(`/criteria/${criterionId}/items/${itemId}/failure-tags`, { tag }),
+  removeFailureTag: (criterionId: number, itemId: number, tag: string) => request<FailureTag[]>('DELETE', `/criteria/${criterionId}/items/${itemId}/failure-tags`, { tag }),
+  tagVocabulary: (criterionId: number) => get<TagVocabulary>(`/criteria/${criterionId}/failure-tags`),
+  groupCritiques: (criterionId: number, by: string) => post<Proposal>(`/criteria/${criterionId}/failure-modes/group`, { by }),
+  acceptFailureModes: (criterionId: number, body: { by: string; modes: ProposedMode[]; source?: 'tags' | 'model'; splits?: Array<'train' | 'dev'> }) =>
+    post<FailureMode[]>(`/criteria/${criterionId}/failure-modes`, body),
+  failureModes: (criterionId: number) => get<FailureMode[]>(`/criteria/${criterionId}/failure-modes`),
+  failureModeRates: (criterionId: number) => get<ModeRates[]>(`/criteria/${criterionId}/failure-modes/rates`),
+  criterionFromMode: (modeId: number, name?: string) => post<{ criterion: Criterion; suggested: { fail: number; pass: number } }>(`/failure-modes/${modeId}/criterion`, name ? { name } : {}),
+  suggestedLabels: (criterionId: number) => get<SuggestedLabel[]>(`/criteria/${criterionId}/suggested-labels`),
+  confirmSuggestion: (criterionId: number, itemId: number, expectedId: number | null) =>
+    post<Label>(`/criteria/${criterionId}/items/${itemId}/suggested-label/confirm`, { expectedId }),
+  confirmVersion: (versionId: number, by: string) => post<Confirmation>(`/versions/${versionId}/confirm`, { by }),
+  publishVersion: (versionId: number, by: string) => post<Publication>(`/versions/${versionId}/publish`, { by }),
+  unpublish: (criterionId: number, by: string) => post<Publication>(`/criteria/${criterionId}/unpublish`, { by }),
+  publications: (criterionId: number) => get<PublicationHistory>(`/criteria/${criterionId}/publications`),
 
   /** Addresses the browser downloads directly (links, not fetches). */
   urls: {

@@ -5,6 +5,7 @@
 import type { Criterion, Dataset, DimensionSummary, ImportWarnings, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
 import type { AnnotatorAgreement } from '../../../shared/metrics/annotators.ts';
 import type { ConsistencyReport } from '../../../shared/metrics/report.ts';
+import type { Governance } from '../../../shared/converge-schemas.ts';
 import type { GateResult, GateThresholds } from '../../../shared/metrics/gate.ts';
 import type { CorrectedPassRate } from '../../../shared/stats/corrected-pass-rate.ts';
 import type { BinaryMetrics } from '../../../shared/stats/binary-agreement.ts';
@@ -109,6 +110,8 @@ export interface Report extends Omit<BinaryView, 'excluded'> {
   /** pairwise only: A vs B over items where neither expert nor judge says tie */
   withoutTies?: BinaryView;
   outcomes?: OutcomeRow[];
+  /** the published version and every confirmation on test */
+  governance?: Governance;
 }
 
 /** GET /criteria/:id/corrected-pass-rate: a Rogan–Gladen corrected pass rate of a version on unlabelled items. */

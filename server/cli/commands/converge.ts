@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { leaf, openDb, type CliContext, type DbOption } from '../common.ts';
+import { confirmCommand, failureModesCommand, publicationsCommand, publishCommand, unpublishCommand } from '../converge-actions.ts';
+
+interface Opts extends DbOption { dataset: string; criterion: string; format?: 'json' | 'text' }
+
+const criterionOptions = (c: Command) => c
+  .requiredOption('--dataset <name>', 'the dataset')
+  .requiredOption('--criterion <name>', 'the criterion')
+  .option('--format <json|text>', 'output format', 'text');
+
+/** Confirmation on test, publication, and failure modes (open and axial coding of critiques). */
+export function register(program: Command, ctx: CliContext) {
+  leaf<Opts & { version: string; by: string }>(program, ctx, 'confirm',
+    "confirm a version on the held-out test split: records who, when, the test figures with intervals and the dev peeks before it",
+    (c) => criterionOptions(c).requiredOption('--version <n|latest>', 'the version (it needs a finished test run)').requiredOption('--by <name>', 'who confirms'),
+    (o) => { console.log(confirmCommand(openDb(o.db), o)); return 0; });
+  leaf<Opts & { version: string; by: string }>(program, ctx, 'publish',
+    "publish a confirmed version as the criterion's production judge (one at a time; the history is kept)",
+    (c) => criterionOptions(c).requiredOption('--version <n|latest>', 'the confirmed version').requiredOption('--by <name>', 'who publishes'),
+    (o) => { console.log(publishCommand(openDb(o.db), o)); return 0; });
+  leaf<Opts & { by: string }>(program, ctx, 'unpublish', 'end the current publication (no version is published afterwards)',
+    (c) => criterionOptions(c).requiredOption('--by <name>', 'who unpublishes'),
+    (o) => { console.log(unpublishCommand(openDb(o.db), o)); return 0; });
+  leaf<Opts>(program, ctx, 'publications', 'the published version, every confirmation on test and the publication history',
+    (c) => criterionOptions(c),
+    (o) => { console.log(publicationsCommand(openDb(o.db), o)); return 0; });
+  const modes = program.command('failure-modes').description("product failure modes from the experts' critiques and tags");
+  const action = (name: string, description: string, define: (c: Command) => Command = (c) => c) =>
+    leaf<Opts & { by?: string; splits?: string; file?: string; mode?: string; name?: string }>(modes, ctx, name, description,
+      (c) => define(criterionOptions(c)),
+      async (o) => { console.log(await failureModesCommand(openDb(o.db), name, o)); return 0; });
+  action('list', 'the accepted failure modes with their items and the splits they were built from');
+  action('group', "propose failure modes from the experts' tags on failing train and dev items (never test)",
+    (c) => c.requiredOption('--by <name>', 'who groups').option('--splits <train,dev>', 'the splits to group (train, dev or both; never test)'));
+  action('accept', 'accept the pending proposal, or an edited one from --file (JSON as printed by group --format json)',
+    (c) => c.requiredOption('--by <name>', 'who accepts').option('--file <modes.json>', 'the edited proposal'));
+  action('rates', 'failure-mode rates with Wilson intervals by split and every dimension value, ranked');
+  action('criterion', 'make a failure mode a criterion of its own, with suggested labels an expert confirms',
+    (c) => c.requiredOption('--mode <name>', 'the accepted failure mode').option('--name <name>', 'the new criterion name (default: the mode name)'));
+}
