@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../support/app.ts';
+import { buildApp } from '../../server/app.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { judgeWorkspace } from './helpers.ts';
 import type { Run } from '../../shared/types.ts';
@@ -104,8 +105,12 @@ describe('GET /api/runs/:id/events', () => {
     s.ws.repos.runs.heartbeat(run.id, 'elsewhere:1');
     // A real connection, read as it streams: the other process cancels only after the route has
     // sent a progress event read from the database (its poll), so no timer races the poll.
-    const base = await s.app.listen({ port: 0, host: '127.0.0.1' });
+    // an app that listens (its allowed Host is the port it listens on), not the inject() test app
+    const live = await buildApp({ workspace: s.ws, webRoot: '/nonexistent' });
+    cleanups.push(() => { void live.close(); });
+    const base = await live.listen({ port: 0, host: '127.0.0.1' });
     const res = await fetch(`${base}/api/runs/${run.id}/events`);
+    expect(res.status).toBe(200);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let body = '';
     const readUntil = async (done: () => boolean) => {

@@ -112,7 +112,7 @@ describe('statistics through the CLI (JSON contract)', () => {
     expect(dev).toMatchObject({ status: 'done', split: 'dev', errors: 0 });
     expect(dev.done).toBeGreaterThan(0);
     const refusal = main(['corrected-pass-rate', ...E, '--version', '1', '--format', 'json', '--db', db]);
-    await expect(refusal).rejects.toThrow('version: version 1 has no run on the labelled test split; run it first: concur run --dataset d --criterion "dev-only" --version 1 --split test');
+    await expect(refusal).rejects.toThrow('version: version 1 has no run on the labelled test split; run it first: concur run --dataset d --criterion dev-only --version 1 --split test');
     await expect(refusal).rejects.toMatchObject({ code: 'no_test_run', status: 400 });
   });
 });

@@ -45,7 +45,7 @@ describe('latest means the latest accepted version, never a candidate', () => {
     expect(v3.parentId).toBe(v1.id);
     expect(ws.version(criterion, 'latest').id).toBe(v3.id);
     // a run of "latest" judges v3, never the candidate
-    const planned = (await api('POST', `/criteria/${criterion.id}/runs/estimate`, { version: 'latest', split: 'dev' }));
+    const planned = (await api('POST', `/criteria/${criterion.id}/runs/cost-preview`, { version: 'latest', split: 'dev' }));
     expect(planned.status).toBe(200);
     const accepted = await api('POST', `/versions/${candidate.id}/accept`, { by: 'maria' });
     expect(accepted.body).toMatchObject({ id: candidate.id, status: 'accepted', origin: 'optimizer', acceptedBy: 'maria' });
@@ -62,7 +62,7 @@ describe('confirm on test', () => {
     await run(v1, 'dev');
     const r = await api('POST', `/versions/${v1.id}/confirm`, { by: 'maria' });
     expect(r.status).toBe(409);
-    expect(r.body.error).toBe(`run v1 on test first: concur run --dataset ds --criterion "${criterion.name}" --version 1 --split test`);
+    expect(r.body.error).toBe(`run v1 on test first: concur run --dataset ds --criterion ${criterion.name} --version 1 --split test`);
     expect((await api('GET', `/criteria/${criterion.id}/publications`)).body.confirmations).toEqual([]);
     expect((await api('POST', `/versions/${v1.id}/confirm`, {})).status).toBe(400);
     expect((await api('POST', `/versions/999/confirm`, { by: 'maria' })).status).toBe(404);
@@ -122,7 +122,7 @@ describe('publish', () => {
     const v2 = addVersion();
     const unconfirmed = await api('POST', `/versions/${v1.id}/publish`, { by: 'maria' });
     expect(unconfirmed.status).toBe(409);
-    expect(unconfirmed.body.error).toMatch(/^v1 is not confirmed on test; confirm it first: concur confirm --dataset ds --criterion "correct" --version 1 --by NAME/);
+    expect(unconfirmed.body.error).toMatch(/^v1 is not confirmed on test; confirm it first: concur confirm --dataset ds --criterion correct --version 1 --by NAME/);
     expect(ws.repos.confirmations.publications(criterion.id)).toEqual([]);
 
     await run(v1, 'test');

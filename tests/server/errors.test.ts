@@ -73,7 +73,7 @@ describe('start-up and CLI errors: one line, exit 2', () => {
     const notDb = join(dir, 'notes.sqlite');
     writeFileSync(notDb, 'just some text, not SQLite\n'.repeat(200));
     const r = await concur(['datasets', 'list', '--db', notDb]);
-    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `concur: cannot open workspace ${notDb}: file is not a database\n` });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `concur: cannot open workspace ${notDb}: the file is not a Concur workspace (not an SQLite database)\n` });
 
     const newer = join(dir, 'newer.sqlite');
     const db = new Database(newer);

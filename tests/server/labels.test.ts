@@ -43,10 +43,10 @@ describe('labels: append-only history', () => {
   it('a label re-import equal to the current label adds nothing to the history', () => {
     const { ws, criterion } = setup();
     const file = jsonl([{ id: 'i1', verdict: 'pass', critique: 'fine' }, { id: 'i2', verdict: 'fail', critique: 'wrong' }]);
-    expect(ws.importLabels(criterion, source('l.jsonl', file))).toEqual({ added: 2, unchanged: 0, total: 2 });
-    expect(ws.importLabels(criterion, source('l.jsonl', file))).toEqual({ added: 0, unchanged: 2, total: 2 });
+    expect(ws.importLabels(criterion, source('l.jsonl', file))).toEqual({ added: 2, unchanged: 0, total: 2, warnings: [], moreWarnings: 0 });
+    expect(ws.importLabels(criterion, source('l.jsonl', file))).toEqual({ added: 0, unchanged: 2, total: 2, warnings: [], moreWarnings: 0 });
     const changed = jsonl([{ id: 'i1', verdict: 'pass', critique: 'fine' }, { id: 'i2', verdict: 'pass', critique: 'on reflection, fine' }]);
-    expect(ws.importLabels(criterion, source('l2.jsonl', changed))).toEqual({ added: 1, unchanged: 1, total: 2 });
+    expect(ws.importLabels(criterion, source('l2.jsonl', changed))).toEqual({ added: 1, unchanged: 1, total: 2, warnings: [], moreWarnings: 0 });
     expect(ws.repos.db.prepare('SELECT count(*) AS n FROM labels').get()).toEqual({ n: 3 });
   });
 });

@@ -138,7 +138,7 @@ describe('Converge in the browser', () => {
     await page.locator('[data-testid=trust-governance]').getByText('published: v2').waitFor();
     // the expected refusals only: confirming v1 without a test run, and the Trust screen's corrected
     // pass rate asking for a run on unlabelled items (its documented 400)
-    expect(failed).toEqual([`409 /api/versions/${wb.ws.version(criterion, 1).id}/confirm`, expect.stringMatching(/^400 \/api\/criteria\/\d+\/estimate\?/)]);
+    expect(failed).toEqual([`409 /api/versions/${wb.ws.version(criterion, 1).id}/confirm`, expect.stringMatching(/^400 \/api\/criteria\/\d+\/corrected-pass-rate\?/)]);
     // the browser logs each refused request once (the two above); nothing else went wrong
     expect(wb.errors.filter((e) => !/status of (409|400)/.test(e))).toEqual([]);
   });
