@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, DatasetSchema, IdParams, ImportBody, ItemSchema, ItemsQuery, PreviewImportBody } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
 import { parseItems } from '../services/imports.ts';
 import { InputError } from '../services/records.ts';

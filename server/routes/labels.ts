@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, Id, IdParams, ImportLabelsBody, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
 
 export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {

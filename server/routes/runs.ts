@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';

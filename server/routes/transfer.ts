@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, IdParams, SplitFilterSchema } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { convertForeign, detectForeignFormat, FOREIGN_FORMATS, importConverted } from '../services/importers/index.ts';
 import { fineTuningJsonl, labelsCsv } from '../services/exports.ts';
 import { InputError } from '../services/records.ts';
