@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { AnyObject, Id, IdParams, ImportLabelsBody, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
 import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
+import { rootCauseTags, tagRootCause, untagRootCause } from '../services/labelling.ts';
 
 export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -32,19 +33,11 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/criteria/:id/labels/export', { schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(AnyObject) } } }, async (req) =>
     ws.exportLabels(ws.criterionById(req.params.id), req.query.annotator));
 
-  app.get('/criteria/:id/root-causes', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) =>
-    Object.fromEntries(ws.repos.rootCauses.byItem(ws.criterionById(req.params.id).id)));
+  app.get('/criteria/:id/root-causes', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => rootCauseTags(ws, req.params.id));
 
-  app.post('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 201: AnyObject } } }, async (req, reply) => {
-    const c = ws.criterionById(req.params.id);
-    ws.item(req.body.itemId);
-    ws.repos.rootCauses.add(c.id, req.body.itemId, req.body.tag.trim());
-    return reply.code(201).send({ itemId: req.body.itemId, tags: ws.repos.rootCauses.byItem(c.id).get(req.body.itemId) ?? [] });
-  });
+  app.post('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 201: AnyObject } } }, async (req, reply) =>
+    reply.code(201).send(tagRootCause(ws, req.params.id, req.body.itemId, req.body.tag)));
 
-  app.delete('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 200: AnyObject } } }, async (req) => {
-    const c = ws.criterionById(req.params.id);
-    ws.repos.rootCauses.remove(c.id, req.body.itemId, req.body.tag);
-    return { itemId: req.body.itemId, tags: ws.repos.rootCauses.byItem(c.id).get(req.body.itemId) ?? [] };
-  });
+  app.delete('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 200: AnyObject } } }, async (req) =>
+    untagRootCause(ws, req.params.id, req.body.itemId, req.body.tag));
 };

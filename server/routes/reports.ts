@@ -3,7 +3,8 @@ import Type from 'typebox';
 import { AnyObject, GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
 import { evaluateGate } from '../../shared/metrics/gate.ts';
 import { reportableRuns } from '../../shared/runs.ts';
-import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
+import { reportMarkdown, reportHtml } from '../services/render-report.ts';
+import { reportWithOutcomes } from '../services/report-outcomes.ts';
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -16,21 +17,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const r = ws.report(ws.criterionById(req.params.id), query(req.query));
     if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r));
     if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.run.id}.html"`).send(reportHtml(r));
-    const body = reportJson(r);
-    if (!req.query.outcomes) return body;
-    const critiques = new Map(ws.repos.runs.judgments(r.run.id).map((j) => [`${j.itemId}:${j.sample}`, j]));
-    const labels = ws.repos.labels.currentByItem(r.criterion.id, r.annotator);
-    const tags = ws.repos.rootCauses.byItem(r.criterion.id);
-    return {
-      ...body,
-      outcomes: r.outcomes.map((o) => ({
-        itemId: o.item.id, externalId: o.item.externalId, split: o.item.split, dimensions: o.item.dimensions,
-        expert: o.expert, judge: o.judge, excluded: o.excluded, samples: o.samples,
-        expertCritique: labels.get(o.item.id)?.critique ?? '', expertLabelId: labels.get(o.item.id)?.id ?? null,
-        judgeCritique: critiques.get(`${o.item.id}:0`)?.critique ?? '', judgeError: critiques.get(`${o.item.id}:0`)?.error ?? null,
-        rootCauses: tags.get(o.item.id) ?? [],
-      })),
-    };
+    return reportWithOutcomes(ws, r, req.query.outcomes ?? false);
   });
 
   app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: AnyObject } } }, async (req) => {

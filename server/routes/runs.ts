@@ -5,7 +5,7 @@ import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';
-import { ValidationError } from '../services/errors.ts';
+import { runCostPreview, startRun } from '../services/runs.ts';
 
 /** A model's price in USD per million tokens (input = prompt, output = completion). */
 const PriceSchema = Type.Object({
@@ -20,33 +20,13 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/criteria/:id/runs', { schema: { params: IdParams, response: { 200: Type.Array(RunSchema) } } }, async (req) =>
     ws.repos.runs.list(ws.criterionById(req.params.id).id));
 
-  /** The run options of a request body, as the engine takes them. */
-  const planOf = (criterionId: number, body: NewRunBody) => {
-    const c = ws.criterionById(criterionId);
-    const v = ws.version(c, body.version);
-    return {
-      criterion: c, version: v, split: body.split ?? (body.on ? 'all' : 'dev'), scope: body.scope ?? (body.on ? 'all' : undefined),
-      datasetId: body.on ? ws.dataset(body.on).id : undefined, samples: body.samples, concurrency: body.concurrency,
-      rpm: body.rpm, tpm: body.tpm, timeoutMs: body.timeoutMs, noCache: body.noCache, batch: body.batch,
-      variant: { ...(body.permuteSeed !== undefined ? { permuteSeed: body.permuteSeed } : {}), ...(body.swap ? { swap: true } : {}) },
-    };
-  };
-
   /** Starts a run in the background; progress via GET /runs/:id and /runs/:id/events. */
-  app.post('/criteria/:id/runs', { schema: { params: IdParams, body: NewRunBody, response: { 202: RunSchema } } }, async (req, reply) => {
-    const plan = planOf(req.params.id, req.body);
-    const endpoint = ws.engine.endpointOf(plan.version);
-    if (!endpoint.configured) {
-      throw new ValidationError('version', endpoint.problem ?? `no judge endpoint configured: start Concur with ${plan.version.apiKeyEnv || 'OPENAI_API_KEY'} set (and OPENAI_BASE_URL for a non-OpenAI endpoint), or save a version with a base URL`);
-    }
-    const run = ws.engine.plan(plan);
-    ws.engine.execute(run.id, { noCache: req.body.noCache }).catch((e) => req.log.error(e, `run ${run.id} failed`));
-    return reply.code(202).send(ws.run(run.id));
-  });
+  app.post('/criteria/:id/runs', { schema: { params: IdParams, body: NewRunBody, response: { 202: RunSchema } } }, async (req, reply) =>
+    reply.code(202).send(startRun(ws, req.params.id, req.body, (e, runId) => req.log.error(e, `run ${runId} failed`))));
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
   app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
-    ws.engine.estimate(planOf(req.params.id, req.body)));
+    runCostPreview(ws, req.params.id, req.body));
 
   /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
   app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { openWorkspace } from '../../server/db/index.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import { tempWorkspace } from '../support/workspace.ts';
@@ -108,7 +108,7 @@ describe('data named like Object.prototype members', () => {
   let ids: Ids;
 
   it('imports items, labels, tags and runs named after every prototype key and keeps them as data', async () => {
-    const app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+    const app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
     apps.push(app);
     ids = await seedWorkspace(app);
     expectIntactPrototypes();
@@ -147,7 +147,7 @@ describe('data named like Object.prototype members', () => {
     apps.length = 0;
     t.ws.repos.db.close();
     const ws = new Workspace(openWorkspace(t.path));
-    const app = await buildApp({ workspace: ws, webRoot: '/nonexistent' });
+    const app = await buildTestApp({ workspace: ws, webRoot: '/nonexistent' });
     apps.push(app);
     await walk(app, ids);
     ws.repos.db.close();
