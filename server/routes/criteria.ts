@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, CriterionSchema, IdParams, NewCriterionBody } from '../../shared/schemas.ts';
+import { CriterionSchema, IdParams, NewCriterionBody } from '../../shared/schemas.ts';
+import { CriterionDetailSchema } from '../../shared/api/criteria.ts';
 import { criterionDetail } from '../services/labelling.ts';
 
 export const criterionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -13,5 +14,5 @@ export const criterionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.code(201).send(ws.addCriterion(req.params.id, req.body)));
 
   /** A criterion with its labelling progress (principal expert, per split) and annotators. */
-  app.get('/criteria/:id', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => criterionDetail(ws, req.params.id));
+  app.get('/criteria/:id', { schema: { params: IdParams, response: { 200: CriterionDetailSchema } } }, async (req) => criterionDetail(ws, req.params.id));
 };

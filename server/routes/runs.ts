@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
+import { IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
+import { JudgmentSchema, PriceSchema } from '../../shared/api/records.ts';
+import { RunCostPreviewSchema } from '../../shared/api/runs.ts';
 import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';
 import { runCostPreview, startRun } from '../services/runs.ts';
-
-/** A model's price in USD per million tokens (input = prompt, output = completion). */
-const PriceSchema = Type.Object({
-  model: Type.String({ minLength: 1, maxLength: 200 }),
-  inputPerMTok: Type.Number({ minimum: 0 }),
-  outputPerMTok: Type.Number({ minimum: 0 }),
-});
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -25,7 +20,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.code(202).send(startRun(ws, req.params.id, req.body, (e, runId) => req.log.error(e, `run ${runId} failed`))));
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
-  app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
+  app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: RunCostPreviewSchema } } }, async (req) =>
     runCostPreview(ws, req.params.id, req.body));
 
   /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
@@ -46,7 +41,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return ws.run(req.params.id);
   });
 
-  app.get('/runs/:id/judgments', { schema: { params: IdParams, response: { 200: Type.Array(AnyObject) } } }, async (req) =>
+  app.get('/runs/:id/judgments', { schema: { params: IdParams, response: { 200: Type.Array(JudgmentSchema) } } }, async (req) =>
     ws.repos.runs.judgments(ws.run(req.params.id).id));
 
   /**

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, IdParams, SplitSchema } from '../../shared/schemas.ts';
+import { IdParams, SplitSchema } from '../../shared/schemas.ts';
+import { ErrorAnalysisSchema, QueueSchema } from '../../shared/api/criteria.ts';
 import { reviewQueue } from '../services/labelling.ts';
 import { errorAnalysis } from '../services/error-analysis.ts';
 
@@ -18,10 +19,10 @@ export const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         value: Type.Optional(Type.String({ maxLength: 500 })),
         order: Type.Optional(Type.Union([Type.Literal('unlabelled'), Type.Literal('dataset')])),
       }),
-      response: { 200: AnyObject },
+      response: { 200: QueueSchema },
     },
   }, async (req) => reviewQueue(ws, req.params.id, req.query));
 
   /** Failure rates by dimension value and root-cause tag counts from the expert's labels (see errorAnalysis). */
-  app.get('/criteria/:id/error-analysis', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => errorAnalysis(ws, req.params.id));
+  app.get('/criteria/:id/error-analysis', { schema: { params: IdParams, response: { 200: ErrorAnalysisSchema } } }, async (req) => errorAnalysis(ws, req.params.id));
 };
