@@ -3,7 +3,7 @@
  * annotator (shared/metrics/report.ts), as GET /criteria/:id/report sends it, and a comparison of two runs.
  */
 import Type from 'typebox';
-import { IntervalSchema, Nullable, RunStatusOut, ScaleOut, SplitFilterOut, SplitOut, StringMap } from './records.ts';
+import { CriterionSchema, IntervalSchema, Nullable, PromptVersionSchema, RunSchema, RunStatusOut, ScaleOut, SplitFilterOut, SplitOut, StringMap } from './records.ts';
 
 const N = Nullable(Type.Number());
 export const KappaSchema = Type.Object({ ...IntervalSchema.properties, se: N });
@@ -35,7 +35,8 @@ export const AnnotatorsSchema = Type.Object({
   pairwise: Type.Array(Type.Object({ a: Type.String(), b: Type.String(), n: Type.Integer(), kappa: N, agreement: N })),
   fleissKappa: N, fleissItems: Type.Integer(),
   /** the judge measured against each annotator (and "majority" with three or more) */
-  judge: Type.Array(Type.Object({ annotator: Type.String(), n: Type.Integer(), agreement: IntervalSchema, kappa: KappaSchema })),
+  // kappa carries its standard error where the service computed one (the server types it as a plain Interval)
+  judge: Type.Array(Type.Object({ annotator: Type.String(), n: Type.Integer(), agreement: IntervalSchema, kappa: Type.Object({ ...IntervalSchema.properties, se: Type.Optional(N) }) })),
 });
 
 export const ExclusionSchema = Type.Union([Type.Literal('fewShot'), Type.Literal('unlabelled'), Type.Literal('ambiguous'), Type.Literal('errors'), Type.Literal('notJudged')]);
@@ -75,4 +76,20 @@ export const RunComparisonSchema = Type.Object({
   })),
   correctA: Type.Integer(), correctB: Type.Integer(), bothRight: Type.Integer(), bothWrong: Type.Integer(),
   mcnemar: Type.Object({ b: Type.Integer(), c: Type.Integer(), p: Type.Number() }),
+});
+
+/** The headline figures of one run on one split, as the dashboard draws them. */
+export const HeadlineMetricsSchema = Type.Object({
+  n: Type.Integer(), excluded: ExcludedSchema, agreement: IntervalSchema, kappa: KappaSchema, tpr: IntervalSchema, tnr: IntervalSchema, confusion: ConfusionSchema,
+});
+
+/**
+ * GET /criteria/:id/dashboard as it is today: every reportable run with its headline figures on
+ * dev and test. Types the web client only; the route still serializes it openly until its
+ * summary endpoint replaces it (the contract test lists it as the one exception).
+ */
+export const DashboardSchema = Type.Object({
+  criterion: CriterionSchema,
+  versions: Type.Array(PromptVersionSchema),
+  runs: Type.Array(Type.Object({ run: RunSchema, metrics: Type.Object({ dev: HeadlineMetricsSchema, test: HeadlineMetricsSchema }) })),
 });
