@@ -21,6 +21,7 @@ import { uiRoutes } from './routes/ui.ts';
 import { convergeRoutes } from './routes/converge.ts';
 import { installOriginPolicy, schemeOf } from './http/origin-policy.ts';
 import { installTokenCheck, redactToken } from './http/access-token.ts';
+import { BODY_LIMIT } from './http/limits.ts';
 
 export interface AppOptions {
   workspace: Workspace;
@@ -40,8 +41,8 @@ export interface AppOptions {
   trustProxy?: boolean;
 }
 
-export const BODY_LIMIT = 1024 * 1024;
-export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+// the limits live in their own module so route files need not import the app that registers them
+export { BODY_LIMIT, IMPORT_BODY_LIMIT } from './http/limits.ts';
 
 declare module 'fastify' {
   interface FastifyInstance { workspace: Workspace }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, CriterionSchema, IdParams, NewCriterionBody } from '../../shared/schemas.ts';
+import { CriterionSchema, IdParams, NewCriterionBody } from '../../shared/schemas.ts';
+import { CriterionDetailSchema } from '../../shared/api/criteria.ts';
+import { criterionDetail } from '../services/labelling.ts';
 
 export const criterionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -13,17 +15,5 @@ export const criterionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.code(201).send(ws.addCriterion(req.params.id, req.body)));
 
   /** A criterion with its labelling progress (principal expert, per split) and annotators. */
-  app.get('/criteria/:id', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {
-    const c = ws.criterionById(req.params.id);
-    const labels = ws.repos.labels.currentByItem(c.id, c.principalAnnotator);
-    const progress = { train: { labelled: 0, total: 0 }, dev: { labelled: 0, total: 0 }, test: { labelled: 0, total: 0 } };
-    let ambiguous = 0;
-    for (const i of ws.repos.items.all(c.datasetId)) {
-      progress[i.split].total++;
-      const l = labels.get(i.id);
-      if (l) progress[i.split].labelled++;
-      if (l?.ambiguous) ambiguous++;
-    }
-    return { ...c, dataset: ws.dataset(c.datasetId), progress, ambiguous, annotators: ws.repos.labels.annotators(c.id), versions: ws.repos.versions.list(c.id).length };
-  });
+  app.get('/criteria/:id', { schema: { params: IdParams, response: { 200: CriterionDetailSchema } } }, async (req) => criterionDetail(ws, req.params.id));
 };

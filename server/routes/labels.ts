@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, Id, IdParams, ImportLabelsBody, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { Id, IdParams, ImportLabelsBody, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
+import { ItemTagsSchema, LabelExportRowSchema, RootCausesSchema } from '../../shared/api/criteria.ts';
+import { LabelImportResultSchema } from '../../shared/api/datasets.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
+import { rootCauseTags, tagRootCause, untagRootCause } from '../services/labelling.ts';
 
 export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -29,25 +32,17 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { params: Type.Object({ id: Id, itemId: Id }), response: { 200: Type.Array(LabelSchema) } },
   }, async (req) => ws.repos.labels.history(ws.criterionById(req.params.id).id, ws.item(req.params.itemId).id));
 
-  app.post('/criteria/:id/labels/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { params: IdParams, body: ImportLabelsBody, response: { 200: AnyObject } } }, async (req) =>
+  app.post('/criteria/:id/labels/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { params: IdParams, body: ImportLabelsBody, response: { 200: LabelImportResultSchema } } }, async (req) =>
     ws.importLabels(ws.criterionById(req.params.id), sourceFromBody(req.body), req.body.annotator));
 
-  app.get('/criteria/:id/labels/export', { schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(AnyObject) } } }, async (req) =>
+  app.get('/criteria/:id/labels/export', { schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(LabelExportRowSchema) } } }, async (req) =>
     ws.exportLabels(ws.criterionById(req.params.id), req.query.annotator));
 
-  app.get('/criteria/:id/root-causes', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) =>
-    Object.fromEntries(ws.repos.rootCauses.byItem(ws.criterionById(req.params.id).id)));
+  app.get('/criteria/:id/root-causes', { schema: { params: IdParams, response: { 200: RootCausesSchema } } }, async (req) => rootCauseTags(ws, req.params.id));
 
-  app.post('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 201: AnyObject } } }, async (req, reply) => {
-    const c = ws.criterionById(req.params.id);
-    ws.item(req.body.itemId);
-    ws.repos.rootCauses.add(c.id, req.body.itemId, req.body.tag.trim());
-    return reply.code(201).send({ itemId: req.body.itemId, tags: ws.repos.rootCauses.byItem(c.id).get(req.body.itemId) ?? [] });
-  });
+  app.post('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 201: ItemTagsSchema } } }, async (req, reply) =>
+    reply.code(201).send(tagRootCause(ws, req.params.id, req.body.itemId, req.body.tag)));
 
-  app.delete('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 200: AnyObject } } }, async (req) => {
-    const c = ws.criterionById(req.params.id);
-    ws.repos.rootCauses.remove(c.id, req.body.itemId, req.body.tag);
-    return { itemId: req.body.itemId, tags: ws.repos.rootCauses.byItem(c.id).get(req.body.itemId) ?? [] };
-  });
+  app.delete('/criteria/:id/root-causes', { schema: { params: IdParams, body: RootCauseBody, response: { 200: ItemTagsSchema } } }, async (req) =>
+    untagRootCause(ws, req.params.id, req.body.itemId, req.body.tag));
 };

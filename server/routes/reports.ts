@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
+import { ReportSchema, RunComparisonSchema } from '../../shared/api/report.ts';
+import { CorrectedPassRateResultSchema, GateOutcomeSchema } from '../../shared/api/runs.ts';
 import { evaluateGate } from '../../shared/metrics/gate.ts';
 import { reportableRuns } from '../../shared/runs.ts';
-import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
+import { reportMarkdown, reportHtml } from '../services/render-report.ts';
+import { reportWithOutcomes } from '../services/report-outcomes.ts';
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -11,40 +14,27 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ({ runId: q.run, versionNumber: q.version, split: q.split, annotator: q.annotator });
 
   app.get('/criteria/:id/report', {
-    schema: { params: IdParams, querystring: Type.Intersect([ReportQuery, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md'), Type.Literal('html')])), outcomes: Type.Optional(Type.Boolean()) })]) },
+    schema: { params: IdParams, querystring: Type.Intersect([ReportQuery, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md'), Type.Literal('html')])), outcomes: Type.Optional(Type.Boolean()) })]), response: { 200: ReportSchema } },
   }, async (req, reply) => {
     const r = ws.report(ws.criterionById(req.params.id), query(req.query));
-    if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r));
-    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.run.id}.html"`).send(reportHtml(r));
-    const body = reportJson(r);
-    if (!req.query.outcomes) return body;
-    const critiques = new Map(ws.repos.runs.judgments(r.run.id).map((j) => [`${j.itemId}:${j.sample}`, j]));
-    const labels = ws.repos.labels.currentByItem(r.criterion.id, r.annotator);
-    const tags = ws.repos.rootCauses.byItem(r.criterion.id);
-    return {
-      ...body,
-      outcomes: r.outcomes.map((o) => ({
-        itemId: o.item.id, externalId: o.item.externalId, split: o.item.split, dimensions: o.item.dimensions,
-        expert: o.expert, judge: o.judge, excluded: o.excluded, samples: o.samples,
-        expertCritique: labels.get(o.item.id)?.critique ?? '', expertLabelId: labels.get(o.item.id)?.id ?? null,
-        judgeCritique: critiques.get(`${o.item.id}:0`)?.critique ?? '', judgeError: critiques.get(`${o.item.id}:0`)?.error ?? null,
-        rootCauses: tags.get(o.item.id) ?? [],
-      })),
-    };
+    // text bodies bypass the JSON serializer (the schema types only the JSON report), hence `as never`
+    if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r) as never);
+    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.run.id}.html"`).send(reportHtml(r) as never);
+    return reportWithOutcomes(ws, r, req.query.outcomes ?? false);
   });
 
-  app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: AnyObject } } }, async (req) => {
+  app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: GateOutcomeSchema } } }, async (req) => {
     const r = ws.report(ws.criterionById(req.params.id), query(req.body));
     return { ...evaluateGate(r.report, req.body, req.body.lowerBound ?? false), run: r.run.id, n: r.report.n };
   });
 
   app.get('/criteria/:id/compare', {
-    schema: { params: IdParams, querystring: Type.Object({ a: Id, b: Id, split: Type.Optional(SplitFilterSchema) }), response: { 200: AnyObject } },
+    schema: { params: IdParams, querystring: Type.Object({ a: Id, b: Id, split: Type.Optional(SplitFilterSchema) }), response: { 200: RunComparisonSchema } },
   }, async (req) => ws.compare(ws.criterionById(req.params.id), req.query.a, req.query.b, req.query.split));
 
   /** Rogan–Gladen corrected pass rate of a version on unlabelled items it judged. */
   app.get('/criteria/:id/corrected-pass-rate', {
-    schema: { params: IdParams, querystring: Type.Object({ version: SafeInteger({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: AnyObject } },
+    schema: { params: IdParams, querystring: Type.Object({ version: SafeInteger({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: CorrectedPassRateResultSchema } },
   }, async (req) => ws.correctedPassRate(ws.criterionById(req.params.id), req.query.version, req.query.on));
 
   /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */

@@ -1,18 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { IdParams, ImportRunBody, NewRunBody, RunSchema } from '../../shared/schemas.ts';
+import { JudgmentSchema, PriceSchema } from '../../shared/api/records.ts';
+import { RunImportResultSchema } from '../../shared/api/datasets.ts';
+import { RunCostPreviewSchema } from '../../shared/api/runs.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';
-import { costPreviewOfPlan, planRun } from '../services/run-plan.ts';
-
-/** A model's price in USD per million tokens (input = prompt, output = completion). */
-const PriceSchema = Type.Object({
-  model: Type.String({ minLength: 1, maxLength: 200 }),
-  inputPerMTok: Type.Number({ minimum: 0 }),
-  outputPerMTok: Type.Number({ minimum: 0 }),
-});
+import { runCostPreview, startRun } from '../services/runs.ts';
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -20,28 +16,13 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/criteria/:id/runs', { schema: { params: IdParams, response: { 200: Type.Array(RunSchema) } } }, async (req) =>
     ws.repos.runs.list(ws.criterionById(req.params.id).id));
 
-  /** The run options of a request body, as the engine takes them. */
-  const planOf = (criterionId: number, body: NewRunBody) => {
-    const c = ws.criterionById(criterionId);
-    const v = ws.version(c, body.version);
-    return {
-      criterion: c, version: v, split: body.split ?? (body.on ? 'all' : 'dev'), scope: body.scope ?? (body.on ? 'all' : undefined),
-      datasetId: body.on ? ws.dataset(body.on).id : undefined, samples: body.samples, concurrency: body.concurrency,
-      rpm: body.rpm, tpm: body.tpm, timeoutMs: body.timeoutMs, noCache: body.noCache, batch: body.batch,
-      variant: { ...(body.permuteSeed !== undefined ? { permuteSeed: body.permuteSeed } : {}), ...(body.swap ? { swap: true } : {}) },
-    };
-  };
-
   /** Starts a run in the background; progress via GET /runs/:id and /runs/:id/events. */
-  app.post('/criteria/:id/runs', { schema: { params: IdParams, body: NewRunBody, response: { 202: RunSchema } } }, async (req, reply) => {
-    const run = planRun(ws, planOf(req.params.id, req.body));
-    ws.engine.execute(run.id, { noCache: req.body.noCache }).catch((e) => process.stderr.write(`concur: run ${run.id} failed: ${e instanceof Error ? e.stack : String(e)}\n`));
-    return reply.code(202).send(ws.run(run.id));
-  });
+  app.post('/criteria/:id/runs', { schema: { params: IdParams, body: NewRunBody, response: { 202: RunSchema } } }, async (req, reply) =>
+    reply.code(202).send(startRun(ws, req.params.id, req.body, (e, runId) => req.log.error(e, `run ${runId} failed`))));
 
   /** What the run would send and cost (requests, cache hits, tokens, USD), without calling the endpoint. */
-  app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: AnyObject } } }, async (req) =>
-    costPreviewOfPlan(ws, planOf(req.params.id, req.body)));
+  app.post('/criteria/:id/runs/cost-preview', { schema: { params: IdParams, body: NewRunBody, response: { 200: RunCostPreviewSchema } } }, async (req) =>
+    runCostPreview(ws, req.params.id, req.body));
 
   /** The per-model price table (USD per million tokens) that run costs and cost previews use. */
   app.get('/prices', { schema: { response: { 200: Type.Array(PriceSchema) } } }, async () => ws.repos.prices.list());
@@ -51,7 +32,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return ws.repos.prices.get(req.body.model)!;
   });
 
-  app.post('/criteria/:id/runs/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { params: IdParams, body: ImportRunBody, response: { 201: RunSchema } } }, async (req, reply) =>
+  app.post('/criteria/:id/runs/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { params: IdParams, body: ImportRunBody, response: { 201: RunImportResultSchema } } }, async (req, reply) =>
     reply.code(201).send(ws.importRun(ws.criterionById(req.params.id), sourceFromBody(req.body), req.body.name)));
 
   app.get('/runs/:id', { schema: { params: IdParams, response: { 200: RunSchema } } }, async (req) => ws.run(req.params.id));
@@ -61,7 +42,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return ws.run(req.params.id);
   });
 
-  app.get('/runs/:id/judgments', { schema: { params: IdParams, response: { 200: Type.Array(AnyObject) } } }, async (req) =>
+  app.get('/runs/:id/judgments', { schema: { params: IdParams, response: { 200: Type.Array(JudgmentSchema) } } }, async (req) =>
     ws.repos.runs.judgments(ws.run(req.params.id).id));
 
   /**

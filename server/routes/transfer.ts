@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, IdParams, SplitFilterSchema } from '../../shared/schemas.ts';
-import { IMPORT_BODY_LIMIT } from '../app.ts';
+import { IdParams, SplitFilterSchema } from '../../shared/schemas.ts';
+import { ForeignImportResultSchema } from '../../shared/api/datasets.ts';
+import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { convertForeign, detectForeignFormat, FOREIGN_FORMATS, importConverted } from '../services/importers/index.ts';
 import { fineTuningJsonl, labelsCsv } from '../services/exports.ts';
 import { InputError } from '../services/records.ts';
@@ -21,7 +22,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
         annotator: Type.Optional(Type.String({ maxLength: 200 })), runName: Type.Optional(Type.String({ maxLength: 200 })),
         rubric: Type.Optional(Type.String({ maxLength: 500 })), columns: Type.Optional(Type.Record(Type.String(), Type.String())),
       }),
-      response: { 200: AnyObject },
+      response: { 200: ForeignImportResultSchema },
     },
   }, async (req) => {
     const b = req.body;

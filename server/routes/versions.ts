@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AnyObject, IdParams, NewVersionBody, PreviewBody, VersionSchema } from '../../shared/schemas.ts';
+import { IdParams, NewVersionBody, PreviewBody, VersionSchema } from '../../shared/schemas.ts';
+import { TemplatePreviewSchema } from '../../shared/api/criteria.ts';
 import type { PromptVersion } from '../../shared/types.ts';
 import { NotFoundError } from '../services/errors.ts';
 
@@ -22,6 +23,6 @@ export const versionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   /** The exact messages a template would send for an item, and any template problems. */
-  app.post('/criteria/:id/preview', { schema: { params: IdParams, body: PreviewBody, response: { 200: AnyObject } } }, async (req) =>
+  app.post('/criteria/:id/preview', { schema: { params: IdParams, body: PreviewBody, response: { 200: TemplatePreviewSchema } } }, async (req) =>
     ws.preview(ws.criterionById(req.params.id), req.body.template, req.body.itemId, req.body.examples));
 };

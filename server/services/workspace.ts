@@ -9,6 +9,7 @@ import type { Interval } from '../../shared/stats/index.ts';
 import type { Governance } from '../../shared/converge-schemas.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
+import { labelRows, type LabelRow } from './exports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { NO_KEY, wantsNoKey } from '../judge/secrets.ts';
 import { LabelConflictError, withWriteRetry } from '../db/index.ts';
@@ -134,13 +135,9 @@ export class Workspace {
     return withWriteRetry(this.repos.db, () => this.saveLabel(criterion, input), { deadlineMs: waitMs });
   }
 
-  exportLabels(criterion: Criterion, annotator?: string) {
-    const who = annotator ?? criterion.principalAnnotator;
-    const labels = this.repos.labels.currentByItem(criterion.id, who);
-    return this.repos.items.all(criterion.datasetId).filter((i) => labels.has(i.id)).map((i) => {
-      const l = labels.get(i.id)!;
-      return { id: i.externalId, verdict: l.verdict, critique: l.critique, ambiguous: l.ambiguous, annotator: l.annotator, split: i.split, labelled_at: l.createdAt };
-    });
+  /** The current labels of one annotator as exported (one column set for the API, the CLI and the CSV: see exports.ts labelRows). */
+  exportLabels(criterion: Criterion, annotator?: string): LabelRow[] {
+    return labelRows(this, criterion, annotator);
   }
 
   /** Validates and stores a new immutable version; examples are external item ids of labelled items. */

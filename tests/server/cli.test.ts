@@ -167,8 +167,9 @@ describe('concur commands (in process)', () => {
     const r2 = await ok('labels', 'export', '--dataset', 'gate', '--criterion', 'correct', '--out', csvPath);
     expect(r2.stderr).toContain(`wrote 30 labels to ${csvPath}`);
     const csv = readFileSync(csvPath, 'utf8').split('\r\n');
-    expect(csv[0]).toMatch(/^id,verdict,critique,ambiguous,annotator/);
-    expect(csv[1]).toMatch(/^g-01,pass,because g-01,false,maria/);
+    // one label export for the CLI, the API and the CSV download: the item's input and output come with the label
+    expect(csv[0]).toBe('id,input,output,verdict,critique,ambiguous,annotator,split,labelled_at');
+    expect(csv[1]).toMatch(/^g-01,[^,]*,[^,]*,pass,because g-01,false,maria,/);
 
     // the export reads back as a label import without changing anything
     const back = await ok('labels', 'import', csvPath, '--dataset', 'gate', '--criterion', 'correct');

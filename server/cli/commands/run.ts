@@ -3,7 +3,7 @@ import type { RunProgress } from '../../judge/engine.ts';
 import { describeCostPreview } from '../../judge/cost-preview.ts';
 import { limitProblem } from '../../judge/limiter.ts';
 import { ConflictError } from '../../services/errors.ts';
-import { costPreviewOfPlan, planRun } from '../../services/run-plan.ts';
+import { planRun, runCostPreview, type RunRequest } from '../../services/runs.ts';
 import { leaf, need, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption {
@@ -92,26 +92,24 @@ async function execute(o: Opts): Promise<number> {
   const dataset = need(o.dataset, 'dataset'), criterion = need(o.criterion, 'criterion');
   const ws = openDb(o.db);
   const c = ws.criterion(dataset, criterion);
-  const v = ws.version(c, !o.version || o.version === 'latest' ? 'latest' : num(o.version, 'version', true)!);
   const scope = o.scope as 'labelled' | 'all' | undefined;
   if (scope && scope !== 'labelled' && scope !== 'all') throw usageError('--scope must be labelled or all', 'scope');
-  const permuteSeed = num(o.permuteSeed, 'permute-seed', true);
   const timeout = positive(o.timeout, 'timeout', false);
-  // --on DATASET judges another dataset's items (all of them, labelled or not) with this criterion's version
-  const on = o.on ? ws.dataset(o.on) : undefined;
-  const plan = {
-    criterion: c, version: v, split: split(o.split) ?? (on ? 'all' : 'dev'), scope: scope ?? (on ? 'all' as const : undefined), datasetId: on?.id,
+  // the same request the API takes, so the CLI and the API plan, check and preview a run alike
+  const request: RunRequest = {
+    version: !o.version || o.version === 'latest' ? 'latest' : num(o.version, 'version', true)!,
+    split: split(o.split), scope, on: o.on, // --on DATASET judges another dataset's items (all of them, labelled or not)
     concurrency: positive(o.concurrency, 'concurrency', true), samples: positive(o.samples, 'samples', true),
     rpm: rateLimit(o.rpm, 'rpm'), tpm: rateLimit(o.tpm, 'tpm'), timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     noCache, batch: o.batch, maxReplyBytes: positive(o.maxReplyBytes, 'max-reply-bytes', true),
-    variant: { ...(permuteSeed !== undefined ? { permuteSeed } : {}), ...(o.swap ? { swap: true } : {}) },
+    permuteSeed: num(o.permuteSeed, 'permute-seed', true), swap: o.swap,
   };
   if (o.dryRun) {
-    const e = costPreviewOfPlan(ws, plan);
+    const e = runCostPreview(ws, c, request);
     if (json) console.log(JSON.stringify(e, null, 2)); else console.log(describeCostPreview(e));
     return 0;
   }
-  runId = planRun(ws, plan).id;
+  runId = planRun(ws, c, request).id;
   return follow(ws, runId, o, json, noCache, say);
 }
 

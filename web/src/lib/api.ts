@@ -2,7 +2,7 @@
 import type {
   AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags,
 } from './types.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
@@ -90,11 +90,11 @@ export const api = {
 
   labelHistory: (criterionId: number, itemId: number) => get<Label[]>(`/criteria/${criterionId}/items/${itemId}/labels`),
   saveLabel: (criterionId: number, body: SaveLabel) => post<Label>(`/criteria/${criterionId}/labels`, body),
-  rootCauses: (criterionId: number) => get<Record<string, string[]>>(`/criteria/${criterionId}/root-causes`),
+  rootCauses: (criterionId: number) => get<RootCauses>(`/criteria/${criterionId}/root-causes`),
   addRootCause: (criterionId: number, itemId: number, tag: string) =>
-    post<{ itemId: number; tags: string[] }>(`/criteria/${criterionId}/root-causes`, { itemId, tag }),
+    post<ItemTags>(`/criteria/${criterionId}/root-causes`, { itemId, tag }),
   removeRootCause: (criterionId: number, itemId: number, tag: string) =>
-    request<{ itemId: number; tags: string[] }>('DELETE', `/criteria/${criterionId}/root-causes`, { itemId, tag }),
+    request<ItemTags>('DELETE', `/criteria/${criterionId}/root-causes`, { itemId, tag }),
 
   versions: (criterionId: number) => get<VersionWithEndpoint[]>(`/criteria/${criterionId}/versions`),
   addVersion: (criterionId: number, body: NewVersion) => post<VersionWithEndpoint>(`/criteria/${criterionId}/versions`, body),
