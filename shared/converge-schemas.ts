@@ -4,6 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { Id, SplitSchema } from './schemas.ts';
+import { CriterionSchema, PromptVersionSchema } from './api/records.ts';
 
 const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IntervalSchema = Type.Object({ value: Nullable(Type.Number()), low: Nullable(Type.Number()), high: Nullable(Type.Number()), se: Type.Optional(Nullable(Type.Number())) });
@@ -65,7 +66,7 @@ export type SliceRate = Static<typeof SliceRateSchema>;
 // ── specialised judges ─────────────────────────────────────────────────────────────────────────
 export const ModeCriterionBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 export const ModeCriterionResponse = Type.Object({
-  criterion: Type.Object({ id: Type.Integer(), datasetId: Type.Integer(), name: Type.String(), scale: Type.String() }, { additionalProperties: true }),
+  criterion: CriterionSchema,
   suggested: Type.Object({ fail: Type.Integer(), pass: Type.Integer() }),
 });
 export const SuggestedLabelList = Type.Array(Type.Object({
@@ -99,7 +100,8 @@ export type Confirmation = Static<typeof ConfirmationSchema>;
 export type Publication = Static<typeof PublicationSchema>;
 export type PublicationHistory = Static<typeof PublicationHistory>;
 
-export const AcceptVersionResponse = Type.Object({ id: Type.Integer(), number: Type.Integer(), status: Type.String(), origin: Type.String() }, { additionalProperties: true });
+/** the accepted version (now an ordinary version, and the latest) */
+export const AcceptVersionResponse = PromptVersionSchema;
 
 interface IntervalValue { value: number | null; low: number | null; high: number | null }
 /** Which version is published and every confirmation on test (the trust report's `governance`). */

@@ -183,6 +183,31 @@ describe('the HTTP contract', () => {
       await call('GET', `/api/criteria/${c}/corrected-pass-rate?version=${v.number}&on=other`);
       await call('GET', `/api/criteria/${c}/dashboard`);
       await call('POST', '/api/import/foreign', { fileName: 'sheet.csv', text: 'id,input,output,verdict,critique\ns1,q,a,pass,fine\n', dataset: 'sheet', criterion: 'ok', format: 'sheet' });
+      // failure modes, confirmation and publication (the Converge screen)
+      const labels = s.ws.repos.labels.currentByItem(c, s.criterion.principalAnnotator);
+      const failing = s.ws.repos.items.all(d).find((i) => i.split !== 'test' && labels.get(i.id)?.verdict === 'fail')!;
+      await call('POST', `/api/criteria/${c}/items/${failing.id}/failure-tags`, { tag: 'wrong amount' });
+      await call('POST', `/api/criteria/${c}/items/${failing.id}/failure-tags`, { tag: 'tone' });
+      await call('DELETE', `/api/criteria/${c}/items/${failing.id}/failure-tags`, { tag: 'tone' });
+      await call('GET', `/api/criteria/${c}/items/${failing.id}/failure-tags`);
+      await call('GET', `/api/criteria/${c}/failure-tags`);
+      const proposal = (await call('POST', `/api/criteria/${c}/failure-modes/group`, { by: 'maria' })).json();
+      const accepted = (await call('POST', `/api/criteria/${c}/failure-modes`, { by: 'maria', modes: proposal.modes })).json();
+      await call('GET', `/api/criteria/${c}/failure-modes`);
+      await call('GET', `/api/criteria/${c}/failure-modes/rates`);
+      await call('GET', `/api/failure-modes/${accepted[0].id}`);
+      const specialised = (await call('POST', `/api/failure-modes/${accepted[0].id}/criterion`, {})).json();
+      await call('GET', `/api/criteria/${specialised.criterion.id}/suggested-labels`);
+      await call('POST', `/api/criteria/${specialised.criterion.id}/items/${failing.id}/suggested-label/confirm`, { expectedId: null });
+      const base = s.ws.version(s.criterion, 'latest');
+      const candidate = s.ws.repos.versions.create(c, { ...base, examples: [], origin: 'optimizer', strategy: 'rewrite', rationale: 'because', parentId: base.id });
+      await call('POST', `/api/versions/${candidate.id}/accept`, { by: 'maria' });
+      const tested = (await call('POST', `/api/criteria/${c}/runs`, { version: 'latest', split: 'test' })).json();
+      await finished(tested.id);
+      await call('POST', `/api/versions/${candidate.id}/confirm`, { by: 'maria' });
+      await call('POST', `/api/versions/${candidate.id}/publish`, { by: 'maria' });
+      await call('GET', `/api/criteria/${c}/publications`);
+      await call('POST', `/api/criteria/${c}/unpublish`, { by: 'maria' });
       for (const route of NOT_JSON.keys()) seen.add(route);
 
       expect(violations.filter((x) => !OPEN_FOR_NOW.has(x.route))).toEqual([]);
