@@ -59,7 +59,25 @@ export function alignmentRepository(db: DB) {
   const labelOf = db.prepare<[number, string, number], { verdict: string | null; ambiguous: number }>(`
     SELECT verdict, ambiguous FROM current_labels WHERE criterion_id = ? AND annotator = ? AND item_id = ?`);
 
+  // Everything a report, gate, compare, estimate or dashboard reads changes one of these (labels are
+  // append-only, versions immutable; items and root causes bump data_versions; judgments move run_totals).
+  const dataVersion = db.prepare<[], { v: string }>(`SELECT
+    coalesce((SELECT max(id) FROM labels), 0) || '/' || coalesce((SELECT max(id) FROM items), 0) || '/' || coalesce((SELECT max(id) FROM prompt_versions), 0)
+    || '/' || coalesce((SELECT max(id) FROM criteria), 0) || '/' || coalesce((SELECT group_concat(name || version, ',') FROM data_versions), '')
+    || '/' || coalesce((SELECT group_concat(r.id || r.status || '.' || coalesce(t.done, 0) || '.' || coalesce(t.errors, 0), ',') FROM runs r LEFT JOIN run_totals t ON t.run_id = r.id), '') AS v`);
+  const runVersion = db.prepare<[number], { v: string }>(`SELECT
+    coalesce((SELECT max(id) FROM labels), 0) || '/' || coalesce((SELECT group_concat(name || version, ',') FROM data_versions), '')
+    || '/' || r.status || '.' || coalesce(t.done, 0) || '.' || coalesce(t.errors, 0) AS v
+    FROM runs r LEFT JOIN run_totals t ON t.run_id = r.id WHERE r.id = ?`);
+
   return {
+    /**
+     * A string that changes whenever anything a report reads changes (a few indexed lookups, no
+     * scan): keys shared in-flight computations, so a request after a write never gets an older result.
+     */
+    dataVersion: () => dataVersion.get()!.v,
+    /** {@link dataVersion} for one run's report against the labels: labels, items and the run's own judgments. */
+    runVersion: (runId: number) => runVersion.get(runId)?.v ?? null,
     /** The highest sample index + 1 recorded for a run (0 when it has no judgments). */
     samplesRecorded: (runId: number) => (maxSample.get(runId)?.k ?? -1) + 1,
     /** One row per planned item of the run in the split, in item order: item, its current label by `annotator`, its sample-0 judgment. */

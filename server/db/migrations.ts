@@ -201,7 +201,8 @@ export const migrations: string[] = [
   END;
   `,
   // ---- perf2 (wip/perf2): per-run totals kept on write ------------------------------------------
-  // 4: each run's done/errors/cached/tokens/cost, kept current by triggers on judgments, so listing
+  // 4: each run's done/errors/cached/tokens/cost, kept current by triggers on judgments (and change
+  //    counters for items and root causes, below), so listing
   //    runs reads one row per run instead of counting every judgment of every run on each call
   //    (a report at 200k judgments per run spent ~0.4 s in these counts). Deletes subtract (a run
   //    deleted with a million judgments must not recount on every row).
@@ -240,6 +241,16 @@ export const migrations: string[] = [
   CREATE TRIGGER runs_totals_delete AFTER DELETE ON runs BEGIN
     DELETE FROM run_totals WHERE run_id = OLD.id;
   END;
+
+  -- Change counters for what a cached report cannot see from max(id)s: items updated in place
+  -- (re-import) or deleted, root-cause tags added or removed. Heavy reads key their caches and
+  -- in-flight computations on these plus max(label id), run statuses and run totals.
+  CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO data_versions (name, version) VALUES ('items', 0), ('root_causes', 0);
+  CREATE TRIGGER items_version_update AFTER UPDATE ON items BEGIN UPDATE data_versions SET version = version + 1 WHERE name = 'items'; END;
+  CREATE TRIGGER items_version_delete AFTER DELETE ON items BEGIN UPDATE data_versions SET version = version + 1 WHERE name = 'items'; END;
+  CREATE TRIGGER root_causes_version_insert AFTER INSERT ON root_causes BEGIN UPDATE data_versions SET version = version + 1 WHERE name = 'root_causes'; END;
+  CREATE TRIGGER root_causes_version_delete AFTER DELETE ON root_causes BEGIN UPDATE data_versions SET version = version + 1 WHERE name = 'root_causes'; END;
   `,
   // ---- end perf2 -----------------------------------------------------------------------------------
 ];

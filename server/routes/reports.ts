@@ -1,63 +1,43 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AnyObject, GateBody, IdParams, ReportQuery, SplitFilterSchema } from '../../shared/schemas.ts';
-import { evaluateGate } from '../../shared/metrics/gate.ts';
-import { isAlignmentRun } from '../services/workspace.ts';
-import { reportJson, reportMarkdown, reportHtml } from '../services/render-report.ts';
+import { heavyReadsOf, type HeavyResult } from '../services/reports.ts';
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
   const query = (q: { run?: number; version?: number; split?: 'train' | 'dev' | 'test' | 'all'; annotator?: string }) =>
     ({ runId: q.run, versionNumber: q.version, split: q.split, annotator: q.annotator });
 
+  // Heavy reads run off the serving loop (a worker thread on a read-only connection; in-process for
+  // ':memory:' workspaces) and identical concurrent requests share one computation: see services/reports.ts.
+  const heavy = heavyReadsOf(ws);
+  app.addHook('onClose', async () => { await heavy.close(); });
+  const body = (r: HeavyResult) => ('body' in r ? r.body : r.text);
+
   app.get('/criteria/:id/report', {
     schema: { params: IdParams, querystring: Type.Intersect([ReportQuery, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md'), Type.Literal('html')])), outcomes: Type.Optional(Type.Boolean()) })]) },
   }, async (req, reply) => {
-    const r = ws.report(ws.criterionById(req.params.id), query(req.query));
-    if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r));
-    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.run.id}.html"`).send(reportHtml(r));
-    const body = reportJson(r);
-    if (!req.query.outcomes) return body;
-    const critiques = new Map(ws.repos.runs.judgments(r.run.id).map((j) => [`${j.itemId}:${j.sample}`, j]));
-    const labels = ws.repos.labels.currentByItem(r.criterion.id, r.annotator);
-    const tags = ws.repos.rootCauses.byItem(r.criterion.id);
-    return {
-      ...body,
-      outcomes: r.outcomes.map((o) => ({
-        itemId: o.item.id, externalId: o.item.externalId, split: o.item.split, dimensions: o.item.dimensions,
-        expert: o.expert, judge: o.judge, excluded: o.excluded, samples: o.samples,
-        expertCritique: labels.get(o.item.id)?.critique ?? '', expertLabelId: labels.get(o.item.id)?.id ?? null,
-        judgeCritique: critiques.get(`${o.item.id}:0`)?.critique ?? '', judgeError: critiques.get(`${o.item.id}:0`)?.error ?? null,
-        rootCauses: tags.get(o.item.id) ?? [],
-      })),
-    };
+    const format = req.query.format ?? 'json';
+    const r = await heavy.run({ kind: 'report', criterionId: req.params.id, query: query(req.query), format, outcomes: Boolean(req.query.outcomes) });
+    if ('text' in r && format === 'md') return reply.type('text/markdown; charset=utf-8').send(r.text);
+    if ('text' in r) return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.runId}.html"`).send(r.text);
+    return r.body;
   });
 
   app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: AnyObject } } }, async (req) => {
-    const r = ws.report(ws.criterionById(req.params.id), query(req.body));
-    return { ...evaluateGate(r.report, req.body, req.body.lowerBound ?? false), run: r.run.id, n: r.report.n };
+    const { minAgreement, minKappa, minTpr, minTnr } = req.body;
+    return body(await heavy.run({ kind: 'gate', criterionId: req.params.id, query: query(req.body), thresholds: { minAgreement, minKappa, minTpr, minTnr }, lowerBound: req.body.lowerBound ?? false }));
   });
 
   app.get('/criteria/:id/compare', {
     schema: { params: IdParams, querystring: Type.Object({ a: Type.Integer({ minimum: 1 }), b: Type.Integer({ minimum: 1 }), split: Type.Optional(SplitFilterSchema) }), response: { 200: AnyObject } },
-  }, async (req) => ws.compare(ws.criterionById(req.params.id), req.query.a, req.query.b, req.query.split));
+  }, async (req) => body(await heavy.run({ kind: 'compare', criterionId: req.params.id, a: req.query.a, b: req.query.b, split: req.query.split })));
 
   app.get('/criteria/:id/estimate', {
     schema: { params: IdParams, querystring: Type.Object({ version: Type.Integer({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: AnyObject } },
-  }, async (req) => ws.estimate(ws.criterionById(req.params.id), req.query.version, req.query.on));
+  }, async (req) => body(await heavy.run({ kind: 'correctedPassRate', criterionId: req.params.id, version: req.query.version, on: req.query.on })));
 
-  /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */
-  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {
-    const c = ws.criterionById(req.params.id);
-    const runs = ws.repos.runs.list(c.id).filter((r) => r.done > 0 && isAlignmentRun(c, r));
-    const versions = ws.repos.versions.list(c.id);
-    const rows = runs.map((run) => {
-      const metrics = Object.fromEntries((['dev', 'test'] as const).map((split) => {
-        const rep = ws.report(c, { runId: run.id, split }).report;
-        return [split, { n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion }];
-      }));
-      return { run, metrics };
-    });
-    return { criterion: c, versions, runs: rows };
-  });
+  /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call, cached per run). */
+  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) =>
+    body(await heavy.run({ kind: 'dashboard', criterionId: req.params.id })));
 };

@@ -230,6 +230,17 @@ export class Workspace {
     return this.reportFromItems(criterion, run, split, annotator);
   }
 
+  /**
+   * The headline figures of a run against the principal expert on one split (n, exclusions,
+   * confusion, agreement, kappa, TPR/TNR …) without slices, verbosity, annotators or reruns: what
+   * the dashboard draws per run. One lean pass for one-sample binary runs.
+   */
+  headlineReport(criterion: Criterion, run: Run, split: SplitFilter): AlignmentReport {
+    const annotator = criterion.principalAnnotator;
+    if (this.streamable(criterion, run, annotator)) return this.streamedReport(criterion, run, split, annotator, false);
+    return reportFromOutcomes(this.outcomes(criterion, run, split, annotator), criterion, split, { slices: false });
+  }
+
   /** {@link report} for one-sample binary runs: the same figures, with outcomes built only if asked for. */
   private streamedReportResult(criterion: Criterion, run: Run, split: SplitFilter, annotator: string): ReportResult {
     const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;

@@ -55,7 +55,8 @@ describe('per-run totals kept on write', () => {
     const v = migrations.findIndex((m) => m.includes('CREATE TABLE run_totals'));
     expect(v).toBeGreaterThan(2);
     db.exec(`DROP TRIGGER judgments_totals_insert; DROP TRIGGER judgments_totals_delete; DROP TRIGGER judgments_totals_update;
-      DROP TRIGGER runs_totals_delete; DROP TABLE run_totals; PRAGMA user_version = ${v}`);
+      DROP TRIGGER runs_totals_delete; DROP TABLE run_totals; DROP TRIGGER items_version_update; DROP TRIGGER items_version_delete;
+      DROP TRIGGER root_causes_version_insert; DROP TRIGGER root_causes_version_delete; DROP TABLE data_versions; PRAGMA user_version = ${v}`);
     buildSyntheticWorkspace(db, 200);
     db.close();
     const ws = new Workspace(openWorkspace(t.path));
