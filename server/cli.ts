@@ -436,7 +436,7 @@ export async function main(argv: string[]): Promise<number> {
         minTpr: num(values['min-tpr'], 'min-tpr'), minTnr: num(values['min-tnr'], 'min-tnr'),
       };
       if (Object.values(thresholds).every((t) => t === undefined)) throw new UsageError('give at least one threshold: --min-agreement, --min-kappa, --min-tpr or --min-tnr');
-      const r = ws.report(c, { runId: num(values.run, 'run', true), versionNumber: num(values.version, 'version', true), split: split(values.split) });
+      const r = ws.gateReport(c, { runId: num(values.run, 'run', true), versionNumber: num(values.version, 'version', true), split: split(values.split) });
       const g = evaluateGate(r.report, thresholds, Boolean(values['lower-bound']));
       for (const f of g.failures) console.log(`FAIL ${f}`);
       for (const ok of g.checked) console.log(`ok   ${ok}`);

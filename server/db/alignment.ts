@@ -10,6 +10,8 @@ import type { Split, SplitFilter } from '../../shared/types.ts';
 export type OutcomeRow = [itemId: number, split: Split, dimensions: string, outputLength: number, expert: string | null, ambiguous: number | null, labelled: number, judge: string | null, judged: number];
 export type LabelledRow = [itemId: number, expert: string | null, ambiguous: number, judge: string | null, judged: number];
 export type CompareRow = [itemId: number, externalId: string, expert: string | null, ambiguous: number | null, labelled: number, judgeA: string | null, judgedA: number, inB: number, judgeB: string | null, judgedB: number];
+/** The exclusion of each code {@link alignmentRepository}'s headlineCounts gives (0 = compared), in exclusionOf's order of precedence. */
+export const HEADLINE_EXCLUSIONS = [null, 'fewShot', 'unlabelled', 'ambiguous', 'notJudged', 'errors'] as const;
 export interface HumanLabel { itemId: number; annotator: string; verdict: string; ambiguous: boolean }
 
 export function alignmentRepository(db: DB) {
@@ -22,13 +24,17 @@ export function alignmentRepository(db: DB) {
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
     WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw();
-  // the same without the item's text columns, for callers that need neither slices nor lengths
-  const runRowsLean = db.prepare(`
-    SELECT ri.item_id, i.split, '{}', 0, cl.verdict, cl.ambiguous, cl.label_id IS NOT NULL, j.verdict, j.id IS NOT NULL
+  // The same population counted in SQL without the item's text: (split, exclusion, expert pass, judge pass) → count,
+  // a dozen rows instead of one per item (exclusion codes: see HEADLINE_EXCLUSIONS). ~2× faster than streaming rows.
+  const headlineCounts = db.prepare(`
+    SELECT i.split, CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
+        WHEN cl.label_id IS NULL OR (cl.verdict IS NULL AND cl.ambiguous = 0) THEN 2
+        WHEN cl.ambiguous <> 0 THEN 3 WHEN j.id IS NULL THEN 4 WHEN j.verdict IS NULL THEN 5 ELSE 0 END AS excluded,
+      coalesce(cl.verdict = 'pass', 0) AS expert_pass, coalesce(j.verdict = 'pass', 0) AS judge_pass, count(*) AS n
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
-    WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw();
+    WHERE ri.run_id = @runId AND ${inSplit} GROUP BY 1, 2, 3, 4`).raw();
   const labelledRows = db.prepare(`
     SELECT cl.item_id, cl.verdict, cl.ambiguous, j.verdict, j.id IS NOT NULL
     FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
@@ -81,8 +87,14 @@ export function alignmentRepository(db: DB) {
     /** The highest sample index + 1 recorded for a run (0 when it has no judgments). */
     samplesRecorded: (runId: number) => (maxSample.get(runId)?.k ?? -1) + 1,
     /** One row per planned item of the run in the split, in item order: item, its current label by `annotator`, its sample-0 judgment. */
-    runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; lean?: boolean }) =>
-      (q.lean ? runRowsLean : runRows).iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split }) as IterableIterator<OutcomeRow>,
+    runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
+      runRows.iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split }) as IterableIterator<OutcomeRow>,
+    /**
+     * {@link runRows} counted in SQL for the headline figures (no slices, no lengths): one row per
+     * (split, exclusion code, expert pass 0/1, judge pass 0/1) with its count; `fewShot` = the measured version's example item ids.
+     */
+    headlineCounts: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
+      headlineCounts.all({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as Array<[split: Split, code: number, expertPass: number, judgePass: number, n: number]>,
     /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
     labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
       labelledRows.iterate(q) as IterableIterator<LabelledRow>,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Criterion, Run, SplitFilter } from '../../shared/types.ts';
 import { evaluateGate, type GateThresholds } from '../../shared/metrics/gate.ts';
+import type { AlignmentReport } from '../../shared/metrics/report.ts';
 import { isAlignmentRun, type ReportQuery, type Workspace } from './workspace.ts';
 import { reportHtml, reportJson, reportMarkdown } from './render-report.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -42,11 +43,10 @@ export class DashboardCache {
     const hit = this.byRun.get(run.id);
     if (hit && hit.key === key) return hit.metrics;
     this.recomputed++;
-    const of = (split: 'dev' | 'test'): SplitMetrics => {
-      const rep = ws.headlineReport(c, run, split);
-      return { n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion };
-    };
-    const metrics = { dev: of('dev'), test: of('test') };
+    const of = (rep: AlignmentReport): SplitMetrics =>
+      ({ n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion });
+    const [dev, test] = ws.headlineReports(c, run, ['dev', 'test']);
+    const metrics = { dev: of(dev!), test: of(test!) };
     if (this.byRun.size > 10_000) this.byRun.clear();
     this.byRun.set(run.id, { key, metrics });
     return metrics;
@@ -87,7 +87,7 @@ export function computeHeavy(ws: Workspace, req: HeavyRequest, cache: DashboardC
       };
     }
     case 'gate': {
-      const r = ws.report(ws.criterionById(req.criterionId), req.query);
+      const r = ws.gateReport(ws.criterionById(req.criterionId), req.query);
       return { body: { ...evaluateGate(r.report, req.thresholds, req.lowerBound), run: r.run.id, n: r.report.n } };
     }
     case 'compare': return { body: ws.compare(ws.criterionById(req.criterionId), req.a, req.b, req.split) };

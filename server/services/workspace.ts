@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { LabelConflictError } from '../db/index.ts';
+import { HEADLINE_EXCLUSIONS } from '../db/alignment.ts';
 import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
 import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/compare.ts';
 import { verdictStability, verdictStabilityFromCounts } from '../../shared/metrics/bias.ts';
@@ -204,8 +205,10 @@ export class Workspace {
     const builder = new BinaryReportBuilder(split, { slices: full, verbosity: full });
     const dims = new Map<string, Record<string, string>>();
     const label = { verdict: null as string | null, ambiguous: false };
-    if (full || annotator === criterion.principalAnnotator) {
-      for (const [itemId, itemSplit, dimensions, length, expert, ambiguous, labelled, judge, judged] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, lean: !full })) {
+    if (!full && annotator === criterion.principalAnnotator) {
+      return this.headlineReports(criterion, run, [split])[0]!;
+    } else if (full) {
+      for (const [itemId, itemSplit, dimensions, length, expert, ambiguous, labelled, judge, judged] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split })) {
         let d = dims.get(dimensions);
         if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
         label.verdict = expert; label.ambiguous = ambiguous === 1;
@@ -233,12 +236,33 @@ export class Workspace {
   /**
    * The headline figures of a run against the principal expert on one split (n, exclusions,
    * confusion, agreement, kappa, TPR/TNR …) without slices, verbosity, annotators or reruns: what
-   * the dashboard draws per run. One lean pass for one-sample binary runs.
+   * the dashboard draws per run; a gate checks them. Counted in SQL for one-sample binary runs.
    */
   headlineReport(criterion: Criterion, run: Run, split: SplitFilter): AlignmentReport {
+    return this.headlineReports(criterion, run, [split])[0]!;
+  }
+
+  /** {@link headlineReport} for several splits at once (one SQL pass over the run for one-sample binary runs). */
+  headlineReports(criterion: Criterion, run: Run, splits: SplitFilter[]): AlignmentReport[] {
     const annotator = criterion.principalAnnotator;
-    if (this.streamable(criterion, run, annotator)) return this.streamedReport(criterion, run, split, annotator, false);
-    return reportFromOutcomes(this.outcomes(criterion, run, split, annotator), criterion, split, { slices: false });
+    if (!this.streamable(criterion, run, annotator)) {
+      return splits.map((split) => reportFromOutcomes(this.outcomes(criterion, run, split, annotator), criterion, split, { slices: false }));
+    }
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const builders = splits.map((split) => new BinaryReportBuilder(split, { slices: false, verbosity: false }));
+    const one = splits.length === 1 ? splits[0]! : 'all';
+    for (const [itemSplit, code, expertPass, judgePass, n] of this.repos.alignment.headlineCounts({ runId: run.id, criterionId: criterion.id, annotator, split: one, fewShot: version?.examples ?? [] })) {
+      splits.forEach((split, k) => {
+        if (split === 'all' || split === itemSplit) builders[k]!.addCount(expertPass ? 'pass' : 'fail', judgePass ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code]!, n);
+      });
+    }
+    return builders.map((b) => b.report());
+  }
+
+  /** What a gate checks: the run a report would measure and its headline figures (n, agreement, kappa, TPR, TNR) against the principal expert. */
+  gateReport(criterion: Criterion, q: Omit<ReportQuery, 'annotator'> = {}): { run: Run; report: AlignmentReport } {
+    const run = this.resolveRun(criterion, q);
+    return { run, report: this.headlineReport(criterion, run, q.split ?? run.split) };
   }
 
   /** {@link report} for one-sample binary runs: the same figures, with outcomes built only if asked for. */
