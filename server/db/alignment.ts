@@ -9,7 +9,6 @@ import type { Split, SplitFilter } from '../../shared/types.ts';
  */
 export type OutcomeRow = [itemId: number, split: Split, dimensions: string, outputLength: number, expert: string | null, ambiguous: number | null, labelled: number, judge: string | null, judged: number];
 export type LabelledRow = [itemId: number, expert: string | null, ambiguous: number, judge: string | null, judged: number];
-export type CompareRow = [itemId: number, externalId: string, expert: string | null, ambiguous: number | null, labelled: number, judgeA: string | null, judgedA: number, inB: number, judgeB: string | null, judgedB: number];
 /** The exclusion of each code {@link alignmentRepository}'s headlineCounts gives (0 = compared), in exclusionOf's order of precedence. */
 export const HEADLINE_EXCLUSIONS = [null, 'fewShot', 'unlabelled', 'ambiguous', 'notJudged', 'errors'] as const;
 export interface HumanLabel { itemId: number; annotator: string; verdict: string; ambiguous: boolean }
@@ -40,15 +39,20 @@ export function alignmentRepository(db: DB) {
     FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
     LEFT JOIN judgments j ON j.run_id = @runId AND j.item_id = cl.item_id AND j.sample = 0
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${inSplit} ORDER BY cl.item_id`).raw();
-  const compareRows = db.prepare(`
-    SELECT ri.item_id, i.external_id, cl.verdict, cl.ambiguous, cl.label_id IS NOT NULL, ja.verdict, ja.id IS NOT NULL,
-      rb.item_id IS NOT NULL, jb.verdict, jb.id IS NOT NULL
+  // The items both runs compare (current usable label, parsed verdicts in both, in B's plan, not a
+  // few-shot example of either version), filtered in SQL: per item only whether each run is right
+  // (bit 1 = A, bit 2 = B) and the external id when they differ — two small columns instead of ten.
+  const compareCodes = db.prepare(`
+    SELECT (ja.verdict = cl.verdict) + 2 * (jb.verdict = cl.verdict),
+      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.external_id END
     FROM run_items ri JOIN items i ON i.id = ri.item_id
-    LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
-    LEFT JOIN judgments ja ON ja.run_id = ri.run_id AND ja.item_id = ri.item_id AND ja.sample = 0
-    LEFT JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id
-    LEFT JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ri.item_id AND jb.sample = 0
-    WHERE ri.run_id = @runA AND ${inSplit} ORDER BY ri.item_id`).raw();
+    JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
+    JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id
+    JOIN judgments ja ON ja.run_id = ri.run_id AND ja.item_id = ri.item_id AND ja.sample = 0
+    JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ri.item_id AND jb.sample = 0
+    WHERE ri.run_id = @runA AND ${inSplit} AND cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND ja.verdict IS NOT NULL AND jb.verdict IS NOT NULL
+      AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))
+    ORDER BY ri.item_id`).raw();
   const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`
     SELECT count(*) AS n, coalesce(sum(ja.verdict = jb.verdict), 0) AS same
     FROM judgments ja JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ja.item_id AND jb.sample = 0 JOIN items i ON i.id = ja.item_id
@@ -98,9 +102,12 @@ export function alignmentRepository(db: DB) {
     /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
     labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
       labelledRows.iterate(q) as IterableIterator<LabelledRow>,
-    /** Run A's planned items in the split with the principal label and both runs' sample-0 judgments. */
-    compareRows: (q: { runA: number; runB: number; criterionId: number; annotator: string; split: SplitFilter }) =>
-      compareRows.iterate(q) as IterableIterator<CompareRow>,
+    /**
+     * The items two one-sample runs are compared on (the population rules applied in SQL), in item
+     * order: [right code (1 = A right, 2 = B right, 3 = both), external id when exactly one is right].
+     */
+    compareCodes: (q: { runA: number; runB: number; criterionId: number; annotator: string; split: SplitFilter; fewA: readonly number[]; fewB: readonly number[] }) =>
+      compareCodes.iterate({ ...q, fewA: JSON.stringify(q.fewA), fewB: JSON.stringify(q.fewB) }) as IterableIterator<[code: number, externalId: string | null]>,
     /** Items of the split both runs gave a parsed verdict, and how many of those verdicts are equal. */
     stability: (runA: number, runB: number, split: SplitFilter) => stability.get({ runA, runB, split })!,
     /** Every annotator with a current label on the criterion (a skip-scan of the primary key: one seek per annotator). */

@@ -337,16 +337,11 @@ export class Workspace {
     const a = this.resolveRun(criterion, { runId: runA }), b = this.resolveRun(criterion, { runId: runB });
     const s = split ?? (a.split === b.split ? a.split : 'all');
     if (this.repos.alignment.samplesRecorded(a.id) <= 1 && this.repos.alignment.samplesRecorded(b.id) <= 1) {
-      // one-sample runs: one streamed pass over A's items with both judgments (no per-item objects)
+      // one-sample runs: one pass over the compared items, the population rules applied in SQL (no per-item objects)
       const vA = a.versionId !== null ? this.repos.versions.get(a.versionId)! : null, vB = b.versionId !== null ? this.repos.versions.get(b.versionId)! : null;
-      const fewA = new Set(vA?.examples ?? []), fewB = new Set(vB?.examples ?? []);
       const cmp = new RunComparisonBuilder();
-      const label = { verdict: null as string | null, ambiguous: false };
-      for (const [itemId, externalId, expert, ambiguous, labelled, judgeA, judgedA, inB, judgeB, judgedB] of this.repos.alignment.compareRows({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s })) {
-        label.verdict = expert; label.ambiguous = ambiguous === 1;
-        const l = labelled ? label : undefined;
-        if (exclusionOf(fewA.has(itemId), l, judgedA === 1, judgeA) || !inB || exclusionOf(fewB.has(itemId), l, judgedB === 1, judgeB)) continue;
-        cmp.add(externalId, expert === judgeA, expert === judgeB);
+      for (const [code, externalId] of this.repos.alignment.compareCodes({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s, fewA: vA?.examples ?? [], fewB: vB?.examples ?? [] })) {
+        cmp.add(externalId ?? '', (code & 1) === 1, (code & 2) === 2);
       }
       return { a: a.id, b: b.id, split: s, ...cmp.result() };
     }
