@@ -7,7 +7,9 @@ import type { Split, SplitFilter } from '../../shared/types.ts';
  * judgment, streamed row by row as arrays (no object per row), so a million judgments never
  * become a million objects. The metrics are still defined in shared/ — this only counts.
  */
-export type OutcomeRow = [itemId: number, split: Split, dimensions: string, outputLength: number, expert: string | null, ambiguous: number | null, labelled: number, judge: string | null, judged: number];
+/** code = exclusion (HEADLINE_EXCLUSIONS index) · 16 + split (SPLIT_CODES index) · 4 + expert pass · 2 + judge pass */
+export type OutcomeRow = [code: number, dimensions: string, outputLength: number];
+export const SPLIT_CODES = ['train', 'dev', 'test'] as const satisfies readonly Split[];
 export type LabelledRow = [itemId: number, expert: string | null, ambiguous: number, judge: string | null, judged: number];
 /** The exclusion of each code {@link alignmentRepository}'s headlineCounts gives (0 = compared), in exclusionOf's order of precedence. */
 export const HEADLINE_EXCLUSIONS = [null, 'fewShot', 'unlabelled', 'ambiguous', 'notJudged', 'errors'] as const;
@@ -17,8 +19,16 @@ export function alignmentRepository(db: DB) {
   // String.length (UTF-16 code units), as the in-memory report measures output length; SQLite's length() counts code points.
   db.function('concur_utf16_length', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.length : 0));
   const inSplit = `(@split = 'all' OR i.split = @split)`;
+  // the population rule of exclusionOf, as a code (HEADLINE_EXCLUSIONS: 0 = compared)
+  const exclusion = `CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
+        WHEN cl.label_id IS NULL OR (cl.verdict IS NULL AND cl.ambiguous = 0) THEN 2
+        WHEN cl.ambiguous <> 0 THEN 3 WHEN j.id IS NULL THEN 4 WHEN j.verdict IS NULL THEN 5 ELSE 0 END`;
+  // one packed integer per item (exclusion · 16 + split · 4 + expert pass · 2 + judge pass) beside its
+  // dimensions and output length: three values to hand to JavaScript per row instead of nine
   const runRows = db.prepare(`
-    SELECT ri.item_id, i.split, i.dimensions, concur_utf16_length(i.output), cl.verdict, cl.ambiguous, cl.label_id IS NOT NULL, j.verdict, j.id IS NOT NULL
+    SELECT ${exclusion} * 16 + (CASE i.split WHEN 'train' THEN 0 WHEN 'dev' THEN 4 ELSE 8 END)
+        + 2 * coalesce(cl.verdict = 'pass', 0) + coalesce(j.verdict = 'pass', 0),
+      i.dimensions, concur_utf16_length(i.output)
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
@@ -26,9 +36,7 @@ export function alignmentRepository(db: DB) {
   // The same population counted in SQL without the item's text: (split, exclusion, expert pass, judge pass) → count,
   // a dozen rows instead of one per item (exclusion codes: see HEADLINE_EXCLUSIONS). ~2× faster than streaming rows.
   const headlineCounts = db.prepare(`
-    SELECT i.split, CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
-        WHEN cl.label_id IS NULL OR (cl.verdict IS NULL AND cl.ambiguous = 0) THEN 2
-        WHEN cl.ambiguous <> 0 THEN 3 WHEN j.id IS NULL THEN 4 WHEN j.verdict IS NULL THEN 5 ELSE 0 END AS excluded,
+    SELECT i.split, ${exclusion} AS excluded,
       coalesce(cl.verdict = 'pass', 0) AS expert_pass, coalesce(j.verdict = 'pass', 0) AS judge_pass, count(*) AS n
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
@@ -90,9 +98,9 @@ export function alignmentRepository(db: DB) {
     runVersion: (runId: number) => runVersion.get(runId)?.v ?? null,
     /** The highest sample index + 1 recorded for a run (0 when it has no judgments). */
     samplesRecorded: (runId: number) => (maxSample.get(runId)?.k ?? -1) + 1,
-    /** One row per planned item of the run in the split, in item order: item, its current label by `annotator`, its sample-0 judgment. */
-    runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
-      runRows.iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split }) as IterableIterator<OutcomeRow>,
+    /** One row per planned item of the run in the split, in item order: its outcome against `annotator`'s current label (packed, see OutcomeRow), dimensions, output length. */
+    runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
+      runRows.iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as IterableIterator<OutcomeRow>,
     /**
      * {@link runRows} counted in SQL for the headline figures (no slices, no lengths): one row per
      * (split, exclusion code, expert pass 0/1, judge pass 0/1) with its count; `fewShot` = the measured version's example item ids.

@@ -10,7 +10,7 @@ import { NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { LabelConflictError } from '../db/index.ts';
-import { HEADLINE_EXCLUSIONS } from '../db/alignment.ts';
+import { HEADLINE_EXCLUSIONS, SPLIT_CODES } from '../db/alignment.ts';
 import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
 import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/compare.ts';
 import { verdictStability, verdictStabilityFromCounts } from '../../shared/metrics/bias.ts';
@@ -208,11 +208,10 @@ export class Workspace {
     if (!full && annotator === criterion.principalAnnotator) {
       return this.headlineReports(criterion, run, [split])[0]!;
     } else if (full) {
-      for (const [itemId, itemSplit, dimensions, length, expert, ambiguous, labelled, judge, judged] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split })) {
+      for (const [code, dimensions, length] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, fewShot: version?.examples ?? [] })) {
         let d = dims.get(dimensions);
         if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
-        label.verdict = expert; label.ambiguous = ambiguous === 1;
-        builder.add(itemSplit, d, expert, judge, exclusionOf(fewShot.has(itemId), labelled ? label : undefined, judged === 1, judge), length);
+        builder.add(SPLIT_CODES[(code >> 2) & 3]!, d, code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, length);
       }
     } else {
       // another annotator: only the items they labelled can be compared (n, agreement, kappa)
