@@ -3,6 +3,7 @@
  * is attributable: module loading (start-up), opening the workspace, and the computation itself
  * (wall and CPU). Prints one JSON line. Usage: report-child.ts DB report|gate|compare
  */
+export {};
 const [path, op] = process.argv.slice(2) as [string, 'report' | 'gate' | 'compare'];
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const t0 = performance.now();
