@@ -16,7 +16,8 @@ export const HEADLINE_EXCLUSIONS = [null, 'fewShot', 'unlabelled', 'ambiguous', 
 export interface HumanLabel { itemId: number; annotator: string; verdict: string; ambiguous: boolean }
 
 export function alignmentRepository(db: DB) {
-  // String.length (UTF-16 code units), as the in-memory report measures output length; SQLite's length() counts code points.
+  // String.length (UTF-16 code units), as the in-memory report measures output length; SQLite's length() counts code points,
+  // which is the same for ASCII text (as many bytes as code points), so only other text calls into JavaScript.
   db.function('concur_utf16_length', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.length : 0));
   const inSplit = `(@split = 'all' OR i.split = @split)`;
   // the population rule of exclusionOf, as a code (HEADLINE_EXCLUSIONS: 0 = compared)
@@ -28,7 +29,7 @@ export function alignmentRepository(db: DB) {
   const runRows = db.prepare(`
     SELECT ${exclusion} * 16 + (CASE i.split WHEN 'train' THEN 0 WHEN 'dev' THEN 4 ELSE 8 END)
         + 2 * coalesce(cl.verdict = 'pass', 0) + coalesce(j.verdict = 'pass', 0),
-      i.dimensions, concur_utf16_length(i.output)
+      i.dimensions, CASE WHEN octet_length(i.output) = length(i.output) THEN length(i.output) ELSE concur_utf16_length(i.output) END
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0

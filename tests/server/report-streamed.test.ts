@@ -63,4 +63,19 @@ describe('the streamed report of one-sample binary runs', () => {
     expect(ws.headlineReport(c, ws.run(2), 'all').notJudged).toBe(41);
     expect(ws.headlineReport(c, ws.run(1), 'all').excluded).toMatchObject({ fewShot: 3, ambiguous: 5, unlabelled: 1 });
   });
+
+  it('measures output length in UTF-16 code units as the per-item path does, for ASCII, accented and astral text', () => {
+    t = tempWorkspace();
+    const ws = t.ws;
+    buildSyntheticWorkspace(ws.repos.db, 400);
+    // 'é' is 2 bytes and 1 unit, '😀' 4 bytes and 2 units (1 code point): lengths that cross quartile cuts
+    const set = ws.repos.db.prepare('UPDATE items SET output = ? WHERE id = ?');
+    for (let id = 1; id <= 400; id += 3) set.run(id % 2 ? 'é'.repeat(id % 50) + '😀'.repeat(id % 7) : 'a'.repeat(id % 60), id);
+    const c = ws.criterion('big', 'correct');
+    const streamed = ws.report(c, { runId: 1, split: 'all' }).report.consistency.verbosity;
+    const outcomes = ws.outcomes(c, ws.run(1), 'all', 'expert');
+    const byItems = reportFromOutcomes(outcomes, c, 'all', { outputLength: (id) => ws.item(id).output.length }).consistency.verbosity;
+    expect(streamed).toEqual(byItems);
+    expect(streamed.at(-1)!.maxChars).toBeGreaterThanOrEqual(49 + 2 * 6 - 12);
+  });
 });
