@@ -20,7 +20,8 @@ export const SERVER_OUT = join(ROOT, 'dist', 'server');
 export async function buildServer(): Promise<void> {
   rmSync(SERVER_OUT, { recursive: true, force: true });
   await esbuild({
-    entryPoints: { cli: join(ROOT, 'server', 'cli', 'index.ts') },
+    // the report worker is its own entry: services/reports.ts starts it as ./report-worker.js beside the bundle's chunks
+    entryPoints: { cli: join(ROOT, 'server', 'cli', 'index.ts'), 'report-worker': join(ROOT, 'server', 'services', 'report-worker.ts') },
     outdir: SERVER_OUT,
     bundle: true,
     splitting: true,

@@ -55,12 +55,12 @@ export type RunBatchStatus = 'submitting' | 'submitted' | 'collected' | 'abandon
 export interface RunBatch { id: number; runId: number; nonce: string; batchId: string | null; requests: number; status: RunBatchStatus }
 
 export function runsRepository(db: DB) {
-  // Counts come from the judgments themselves (one indexed scan per run), so they can never drift.
+  // Counts come from run_totals, kept by triggers on every judgment insert/delete (migration 4), so
+  // listing runs reads one row per run instead of counting every judgment of every run.
   const select = `SELECT r.*, v.number AS version_number,
-      (SELECT json_object('done', count(*), 'errors', coalesce(sum(error IS NOT NULL), 0), 'cached', coalesce(sum(cached), 0),
-        'prompt_tokens', coalesce(sum(prompt_tokens), 0), 'completion_tokens', coalesce(sum(completion_tokens), 0), 'cost', coalesce(sum(cost), 0))
-       FROM judgments j WHERE j.run_id = r.id) AS stats
-    FROM runs r LEFT JOIN prompt_versions v ON v.id = r.version_id`;
+      json_object('done', coalesce(t.done, 0), 'errors', coalesce(t.errors, 0), 'cached', coalesce(t.cached, 0),
+        'prompt_tokens', coalesce(t.prompt_tokens, 0), 'completion_tokens', coalesce(t.completion_tokens, 0), 'cost', coalesce(t.cost, 0)) AS stats
+    FROM runs r LEFT JOIN prompt_versions v ON v.id = r.version_id LEFT JOIN run_totals t ON t.run_id = r.id`;
   const byId = db.prepare<[number], RunRow>(`${select} WHERE r.id = ?`);
   const byCriterion = db.prepare<[number], RunRow>(`${select} WHERE r.criterion_id = ? ORDER BY r.id DESC`);
   const unfinished = db.prepare<[], RunRow>(`${select} WHERE r.status IN ('queued','running') ORDER BY r.id`);

@@ -1,54 +1,47 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { AnyObject, GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
 import { ReportSchema, RunComparisonSchema } from '../../shared/api/report.ts';
 import { CorrectedPassRateResultSchema, GateOutcomeSchema } from '../../shared/api/runs.ts';
-import { evaluateGate } from '../../shared/metrics/gate.ts';
-import { reportableRuns } from '../../shared/runs.ts';
-import { reportMarkdown, reportHtml } from '../services/render-report.ts';
-import { reportWithOutcomes } from '../services/report-outcomes.ts';
+import { heavyReadsOf, type HeavyResult } from '../services/reports.ts';
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
   const query = (q: { run?: number; version?: number | 'published'; split?: 'train' | 'dev' | 'test' | 'all'; annotator?: string }) =>
     ({ runId: q.run, versionNumber: q.version, split: q.split, annotator: q.annotator });
 
+  // Heavy reads run off the serving loop (a worker thread on a read-only connection; in-process for
+  // ':memory:' workspaces) and identical concurrent requests share one computation: see services/reports.ts.
+  const heavy = heavyReadsOf(ws);
+  app.addHook('onClose', async () => { await heavy.close(); });
+  // a heavy read's JSON body as computed in the worker: its shape is the route's response schema (checked in tests/server/contract.test.ts)
+  const body = <T>(r: HeavyResult) => ('body' in r ? r.body : r.text) as T;
+
   app.get('/criteria/:id/report', {
     schema: { params: IdParams, querystring: Type.Intersect([ReportQuery, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md'), Type.Literal('html')])), outcomes: Type.Optional(Type.Boolean()) })]), response: { 200: ReportSchema } },
   }, async (req, reply) => {
-    const r = ws.report(ws.criterionById(req.params.id), query(req.query));
-    // text bodies bypass the JSON serializer (the schema types only the JSON report), hence `as never`
-    if (req.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(r) as never);
-    if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.run.id}.html"`).send(reportHtml(r) as never);
-    return reportWithOutcomes(ws, r, req.query.outcomes ?? false);
+    const format = req.query.format ?? 'json';
+    const r = await heavy.run({ kind: 'report', criterionId: req.params.id, query: query(req.query), format, outcomes: Boolean(req.query.outcomes) });
+    if ('text' in r && format === 'md') return reply.type('text/markdown; charset=utf-8').send(r.text as never);
+    if ('text' in r) return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="concur-report-run-${r.runId}.html"`).send(r.text as never);
+    return body<Static<typeof ReportSchema>>(r);
   });
 
   app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: GateOutcomeSchema } } }, async (req) => {
-    const r = ws.report(ws.criterionById(req.params.id), query(req.body));
-    return { ...evaluateGate(r.report, req.body, req.body.lowerBound ?? false), run: r.run.id, n: r.report.n };
+    const { minAgreement, minKappa, minTpr, minTnr } = req.body;
+    return body<Static<typeof GateOutcomeSchema>>(await heavy.run({ kind: 'gate', criterionId: req.params.id, query: query(req.body), thresholds: { minAgreement, minKappa, minTpr, minTnr }, lowerBound: req.body.lowerBound ?? false }));
   });
 
   app.get('/criteria/:id/compare', {
     schema: { params: IdParams, querystring: Type.Object({ a: Id, b: Id, split: Type.Optional(SplitFilterSchema) }), response: { 200: RunComparisonSchema } },
-  }, async (req) => ws.compare(ws.criterionById(req.params.id), req.query.a, req.query.b, req.query.split));
+  }, async (req) => body<Static<typeof RunComparisonSchema>>(await heavy.run({ kind: 'compare', criterionId: req.params.id, a: req.query.a, b: req.query.b, split: req.query.split })));
 
   /** Rogan–Gladen corrected pass rate of a version on unlabelled items it judged. */
   app.get('/criteria/:id/corrected-pass-rate', {
     schema: { params: IdParams, querystring: Type.Object({ version: SafeInteger({ minimum: 1 }), on: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 200: CorrectedPassRateResultSchema } },
-  }, async (req) => ws.correctedPassRate(ws.criterionById(req.params.id), req.query.version, req.query.on));
+  }, async (req) => body<Static<typeof CorrectedPassRateResultSchema>>(await heavy.run({ kind: 'correctedPassRate', criterionId: req.params.id, version: req.query.version, on: req.query.on })));
 
-  /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call). */
-  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) => {
-    const c = ws.criterionById(req.params.id);
-    const runs = reportableRuns(ws.repos.runs.list(c.id), c.datasetId);
-    const versions = ws.repos.versions.list(c.id);
-    const rows = runs.map((run) => {
-      const metrics = Object.fromEntries((['dev', 'test'] as const).map((split) => {
-        const rep = ws.report(c, { runId: run.id, split }).report;
-        return [split, { n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion }];
-      }));
-      return { run, metrics };
-    });
-    return { criterion: c, versions, runs: rows };
-  });
+  /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call, cached per run). */
+  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) =>
+    body(await heavy.run({ kind: 'dashboard', criterionId: req.params.id })));
 };

@@ -16,6 +16,7 @@ import { LabelConflictError, withWriteRetry } from '../db/index.ts';
 
 /** How long a label save waits for another process's write lock before it answers "busy, retry". */
 const LABEL_SAVE_WAIT_MS = 2000;
+import { HEADLINE_EXCLUSIONS, SPLIT_CODES } from '../db/alignment.ts';
 import { annotatorAgreement } from '../../shared/metrics/annotators.ts';
 import { compareOutcomes, RunComparisonBuilder } from '../../shared/metrics/compare.ts';
 import { verdictStability, verdictStabilityFromCounts } from '../../shared/metrics/bias.ts';
@@ -246,12 +247,13 @@ export class Workspace {
     const builder = new BinaryReportBuilder(split, { slices: full, verbosity: full });
     const dims = new Map<string, Record<string, string>>();
     const label = { verdict: null as string | null, ambiguous: false };
-    if (full || annotator === criterion.principalAnnotator) {
-      for (const [itemId, itemSplit, dimensions, length, expert, ambiguous, labelled, judge, judged] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, lean: !full })) {
+    if (!full && annotator === criterion.principalAnnotator) {
+      return this.headlineReports(criterion, run, [split])[0]!;
+    } else if (full) {
+      for (const [code, dimensions, length] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, fewShot: version?.examples ?? [] })) {
         let d = dims.get(dimensions);
         if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
-        label.verdict = expert; label.ambiguous = ambiguous === 1;
-        builder.add(itemSplit, d, expert, judge, exclusionOf(fewShot.has(itemId), labelled ? label : undefined, judged === 1, judge), length);
+        builder.add(SPLIT_CODES[(code >> 2) & 3]!, d, code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, length);
       }
     } else {
       // another annotator: only the items they labelled can be compared (n, agreement, kappa)
@@ -270,6 +272,38 @@ export class Workspace {
     const annotator = q.annotator ?? criterion.principalAnnotator;
     if (this.streamable(criterion, run, annotator)) return this.streamedReportResult(criterion, run, split, annotator);
     return this.reportFromItems(criterion, run, split, annotator);
+  }
+
+  /**
+   * The headline figures of a run against the principal expert on one split (n, exclusions,
+   * confusion, agreement, kappa, TPR/TNR …) without slices, verbosity, annotators or reruns: what
+   * the dashboard draws per run; a gate checks them. Counted in SQL for one-sample binary runs.
+   */
+  headlineReport(criterion: Criterion, run: Run, split: SplitFilter): AlignmentReport {
+    return this.headlineReports(criterion, run, [split])[0]!;
+  }
+
+  /** {@link headlineReport} for several splits at once (one SQL pass over the run for one-sample binary runs). */
+  headlineReports(criterion: Criterion, run: Run, splits: SplitFilter[]): AlignmentReport[] {
+    const annotator = criterion.principalAnnotator;
+    if (!this.streamable(criterion, run, annotator)) {
+      return splits.map((split) => reportFromOutcomes(this.outcomes(criterion, run, split, annotator), criterion, split, { slices: false }));
+    }
+    const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
+    const builders = splits.map((split) => new BinaryReportBuilder(split, { slices: false, verbosity: false }));
+    const one = splits.length === 1 ? splits[0]! : 'all';
+    for (const [itemSplit, code, expertPass, judgePass, n] of this.repos.alignment.headlineCounts({ runId: run.id, criterionId: criterion.id, annotator, split: one, fewShot: version?.examples ?? [] })) {
+      splits.forEach((split, k) => {
+        if (split === 'all' || split === itemSplit) builders[k]!.addCount(expertPass ? 'pass' : 'fail', judgePass ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code]!, n);
+      });
+    }
+    return builders.map((b) => b.report());
+  }
+
+  /** What a gate checks: the run a report would measure and its headline figures (n, agreement, kappa, TPR, TNR) against the principal expert. */
+  gateReport(criterion: Criterion, q: Omit<ReportQuery, 'annotator'> = {}): { run: Run; report: AlignmentReport } {
+    const run = this.resolveRun(criterion, q);
+    return { run, report: this.headlineReport(criterion, run, q.split ?? run.split) };
   }
 
   /** {@link report} for one-sample binary runs: the same figures, with outcomes built only if asked for. */
@@ -359,16 +393,13 @@ export class Workspace {
     const a = this.resolveRun(criterion, { runId: runA }), b = this.resolveRun(criterion, { runId: runB });
     const s = split ?? (a.split === b.split ? a.split : 'all');
     if (this.repos.alignment.samplesRecorded(a.id) <= 1 && this.repos.alignment.samplesRecorded(b.id) <= 1) {
-      // one-sample runs: one streamed pass over A's items with both judgments (no per-item objects)
+      // one-sample runs: one pass over the compared items, the population rules applied in SQL (no per-item objects)
       const vA = a.versionId !== null ? this.repos.versions.get(a.versionId)! : null, vB = b.versionId !== null ? this.repos.versions.get(b.versionId)! : null;
-      const fewA = new Set(vA?.examples ?? []), fewB = new Set(vB?.examples ?? []);
       const cmp = new RunComparisonBuilder();
-      const label = { verdict: null as string | null, ambiguous: false };
-      for (const [itemId, externalId, expert, ambiguous, labelled, judgeA, judgedA, inB, judgeB, judgedB] of this.repos.alignment.compareRows({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s })) {
-        label.verdict = expert; label.ambiguous = ambiguous === 1;
-        const l = labelled ? label : undefined;
-        if (exclusionOf(fewA.has(itemId), l, judgedA === 1, judgeA) || !inB || exclusionOf(fewB.has(itemId), l, judgedB === 1, judgeB)) continue;
-        cmp.add(itemId, externalId, expert!, judgeA!, judgeB!, () => this.repos.items.get(itemId)?.dimensions ?? Object.create(null));
+      for (const [code, externalId, itemId, expert, before, after, dimensions] of this.repos.alignment.compareCodes({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s, fewA: vA?.examples ?? [], fewB: vB?.examples ?? [] })) {
+        const rightA = (code & 1) === 1, rightB = (code & 2) === 2;
+        if (rightA === rightB) cmp.addConcordant(rightA);
+        else cmp.add(itemId!, externalId!, expert!, before!, after!, () => Object.assign(Object.create(null), JSON.parse(dimensions ?? '{}')) as Record<string, string>);
       }
       return { a: a.id, b: b.id, split: s, ...cmp.result() };
     }

@@ -102,6 +102,12 @@ export class RunComparisonBuilder {
     this.changes.push({ kind, itemId, externalId, dimensions: typeof dimensions === 'function' ? dimensions() : dimensions, expert, before, after });
   }
 
+  /** An item compared in both runs whose correctness did not change (right in both, or wrong in both). */
+  addConcordant(right: boolean): void {
+    this.n++;
+    if (right) { this.correctA++; this.correctB++; this.bothRight++; } else this.bothWrong++;
+  }
+
   result(): RunComparison {
     const { n, fixed, regressed, changes, correctA, correctB, bothRight, bothWrong } = this;
     return { n, fixed, regressed, changes, correctA, correctB, bothRight, bothWrong, mcnemar: { b: regressed.length, c: fixed.length, p: mcnemarExact(regressed.length, fixed.length) } };

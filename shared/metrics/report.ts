@@ -198,6 +198,18 @@ export class BinaryReportBuilder {
     }
   }
 
+  /**
+   * `count` items with the same outcome at once (counts made elsewhere, e.g. by SQL): only for a
+   * builder without slices or verbosity, which need each item's dimensions and length.
+   */
+  addCount(expert: string | null, judge: string | null, excluded: Exclusion | null, count: number): void {
+    if (this.opts.slices || this.opts.verbosity) throw new Error('BinaryReportBuilder.addCount: slices and verbosity need items one by one');
+    if (excluded === 'notJudged') this.notJudged += count; else this.judged += count;
+    if (excluded) { if (excluded !== 'notJudged') this.excluded[excluded] += count; return; }
+    const c = this.counts, e = expert === 'pass', j = judge === 'pass';
+    if (e) { if (j) c.pp += count; else c.pf += count; } else if (j) c.fp += count; else c.ff += count;
+  }
+
   private grow(): void {
     const size = this.lengths.length * 2;
     const l = new Float64Array(size); l.set(this.lengths); this.lengths = l;

@@ -36,4 +36,46 @@ describe('the streamed report of one-sample binary runs', () => {
     }
     expect(ws.report(c, { runId: 1 }).report.excluded).toMatchObject({ fewShot: 3, ambiguous: 6 });
   });
+
+  it('counts the headline figures (dashboard, gate) in SQL exactly as the full report does', () => {
+    t = tempWorkspace();
+    const ws = t.ws;
+    buildSyntheticWorkspace(ws.repos.db, 4000);
+    const c = ws.criterion('big', 'correct');
+    for (const itemId of [13, 14, 24]) ws.repos.labels.append(c.id, { itemId, annotator: 'expert', verdict: synthetic.expertPass(itemId - 1) ? 'fail' : 'pass', critique: 'changed', ambiguous: false });
+    ws.repos.labels.append(c.id, { itemId: 15, annotator: 'expert', verdict: 'pass', critique: '', ambiguous: true });
+    ws.repos.labels.append(c.id, { itemId: 16, annotator: 'expert', verdict: null, critique: '', ambiguous: false });
+    // run 2 never reached some items (notJudged)
+    ws.repos.db.prepare('DELETE FROM judgments WHERE run_id = 2 AND item_id BETWEEN 100 AND 140').run();
+    for (const runId of [1, 2]) {
+      const run = ws.run(runId);
+      const splits = ['all', 'train', 'dev', 'test'] as const;
+      const headlines = ws.headlineReports(c, run, [...splits]);
+      splits.forEach((split, k) => {
+        const { annotators: _a, slices: _s, consistency: _c, ...full } = ws.report(c, { runId, split }).report;
+        const { slices, consistency, ...headline } = headlines[k]!;
+        expect(headline).toEqual(full);
+        expect(slices).toEqual([]);
+        expect(ws.headlineReport(c, run, split)).toEqual(headlines[k]);
+        expect(ws.gateReport(c, { runId, split }).report).toEqual(headlines[k]);
+      });
+    }
+    expect(ws.headlineReport(c, ws.run(2), 'all').notJudged).toBe(41);
+    expect(ws.headlineReport(c, ws.run(1), 'all').excluded).toMatchObject({ fewShot: 3, ambiguous: 5, unlabelled: 1 });
+  });
+
+  it('measures output length in UTF-16 code units as the per-item path does, for ASCII, accented and astral text', () => {
+    t = tempWorkspace();
+    const ws = t.ws;
+    buildSyntheticWorkspace(ws.repos.db, 400);
+    // 'é' is 2 bytes and 1 unit, '😀' 4 bytes and 2 units (1 code point): lengths that cross quartile cuts
+    const set = ws.repos.db.prepare('UPDATE items SET output = ? WHERE id = ?');
+    for (let id = 1; id <= 400; id += 3) set.run(id % 2 ? 'é'.repeat(id % 50) + '😀'.repeat(id % 7) : 'a'.repeat(id % 60), id);
+    const c = ws.criterion('big', 'correct');
+    const streamed = ws.report(c, { runId: 1, split: 'all' }).report.consistency.verbosity;
+    const outcomes = ws.outcomes(c, ws.run(1), 'all', 'expert');
+    const byItems = reportFromOutcomes(outcomes, c, 'all', { outputLength: (id) => ws.item(id).output.length }).consistency.verbosity;
+    expect(streamed).toEqual(byItems);
+    expect(streamed.at(-1)!.maxChars).toBeGreaterThanOrEqual(49 + 2 * 6 - 12);
+  });
 });

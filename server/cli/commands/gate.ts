@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext) {
       if (Object.values(thresholds).every((t) => t === undefined)) throw usageError('give at least one threshold: --min-agreement, --min-kappa, --min-tpr or --min-tnr');
       const ws = openDb(o.db);
       const c = ws.criterion(o.dataset, o.criterion);
-      const r = ws.report(c, { runId: num(o.run, 'run', true), versionNumber: ((ref) => (ref === 'latest' ? ws.version(c, 'latest').number : ref))(parseVersionRef(o.version)), split: split(o.split) });
+      const r = ws.gateReport(c, { runId: num(o.run, 'run', true), versionNumber: ((ref) => (ref === 'latest' ? ws.version(c, 'latest').number : ref))(parseVersionRef(o.version)), split: split(o.split) });
       const g = evaluateGate(r.report, thresholds, Boolean(o.lowerBound));
       for (const f of g.failures) console.log(`FAIL ${f}`);
       for (const ok of g.checked) console.log(`ok   ${ok}`);
