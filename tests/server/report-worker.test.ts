@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { tempWorkspace } from '../support/workspace.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildTestApp } from '../support/app.ts';
 import { buildSyntheticWorkspace, synthetic } from '../../server/db/synthetic.ts';
 import { createRepositories } from '../../server/db/index.ts';
 import { openDatabase } from '../../server/db/open.ts';
@@ -23,7 +23,7 @@ describe('heavy reads in a worker thread', () => {
   it('answers /api/health sent after a slow report has started before the report', async () => {
     t = tempWorkspace();
     buildSyntheticWorkspace(t.ws.repos.db, 60_000);
-    app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+    app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
     const heavy = heavyReadsOf(t.ws);
     expect(heavy.offLoop).toBe(true);
     const order: string[] = [];
@@ -41,7 +41,7 @@ describe('heavy reads in a worker thread', () => {
   it('shares one computation among 5 identical concurrent requests, and computes again after a label save', async () => {
     t = tempWorkspace();
     buildSyntheticWorkspace(t.ws.repos.db, 20_000);
-    app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+    app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
     const heavy = heavyReadsOf(t.ws);
     const url = '/api/criteria/1/report?run=1&split=dev';
     const five = await Promise.all(Array.from({ length: 5 }, () => app!.inject({ url })));
@@ -66,11 +66,11 @@ describe('heavy reads in a worker thread', () => {
   it('keeps the HTTP errors of the in-process path (404, 400) across the thread boundary', async () => {
     t = tempWorkspace();
     buildSyntheticWorkspace(t.ws.repos.db, 100);
-    app = await buildApp({ workspace: t.ws, webRoot: '/nonexistent' });
+    app = await buildTestApp({ workspace: t.ws, webRoot: '/nonexistent' });
     const missing = await app.inject({ url: '/api/criteria/1/report?run=99' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toMatch(/no run #99/);
-    const bad = await app.inject({ url: '/api/criteria/1/estimate?version=1' });
+    const bad = await app.inject({ url: '/api/criteria/1/corrected-pass-rate?version=1' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('on'); // version 1 is calibrated (its run covers all splits) but judged no unlabelled item
     expect((await app.inject({ url: '/api/criteria/9/dashboard' })).statusCode).toBe(404);
@@ -79,7 +79,7 @@ describe('heavy reads in a worker thread', () => {
   it('computes in-process for an in-memory workspace', async () => {
     const ws = new Workspace(createRepositories(openDatabase(':memory:')));
     buildSyntheticWorkspace(ws.repos.db, 500);
-    app = await buildApp({ workspace: ws, webRoot: '/nonexistent' });
+    app = await buildTestApp({ workspace: ws, webRoot: '/nonexistent' });
     expect(heavyReadsOf(ws).offLoop).toBe(false);
     const r = await app.inject({ url: '/api/criteria/1/report?run=1' });
     expect(r.statusCode).toBe(200);
@@ -119,7 +119,7 @@ describe('GET /api/criteria/:id/dashboard', () => {
     expect(dashboard(ws, c.id, cache).runs).toEqual(expected());
     expect(cache.recomputed).toBe(5);
     // the worker answers the same over HTTP
-    app = await buildApp({ workspace: ws, webRoot: '/nonexistent' });
+    app = await buildTestApp({ workspace: ws, webRoot: '/nonexistent' });
     const http = (await app.inject({ url: `/api/criteria/${c.id}/dashboard` })).json();
     const local = computeHeavy(ws, { kind: 'dashboard', criterionId: c.id }, new DashboardCache()) as { body: unknown };
     expect(http).toEqual(JSON.parse(JSON.stringify(local.body)));
