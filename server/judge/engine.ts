@@ -207,7 +207,13 @@ export class RunEngine extends EventEmitter {
         return this.finish(runId);
       }
       if (options.retryErrors) await this.write(() => this.repos.runs.deleteTransportErrors(runId));
-      await this.write(() => this.repos.runs.setStatus(runId, 'running'));
+      // What the run actually uses, resolved now: a later change of defaults never rewrites it.
+      const v = ctx.version;
+      await this.write(() => this.repos.db.transaction(() => {
+        this.repos.runs.setResolved(runId, { baseUrl: provider.endpoint.baseUrl, model: v.model,
+          settings: { apiKeyEnv: v.apiKeyEnv, temperature: v.temperature, maxTokens: v.maxTokens, seed: v.seed } });
+        this.repos.runs.setStatus(runId, 'running');
+      })());
       const claimedLimits = limits;
       limits = null; // released by executeClaimed
       return await this.executeClaimed(runId, ctx, provider, controller, runOptions, claimedLimits);
@@ -247,7 +253,7 @@ export class RunEngine extends EventEmitter {
     }
     const progress = this.progressTracker(runId);
     // After a wait the lease is renewed at once: the lock may have kept it from being renewed for a while.
-    const writer = this.batchWriter(runId, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
+    const writer = this.batchWriter(runId, { baseUrl: provider.endpoint.baseUrl, model: ctx.version.model }, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
     const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
       this.repos.prices.get(ctx.version.model), !runOptions.noCache, provider.endpoint.baseUrl);
     let stopReason = '';
@@ -301,16 +307,17 @@ export class RunEngine extends EventEmitter {
 
     const judgeOne = async ({ item, sample }: Job) => {
       const messages = judge.render(item);
-      const key = judge.useCache ? cacheKey(messages, judge.version, sample, judge.baseUrl) : '';
+      // The key is also the request's hash in its model_calls row, so it is computed with the cache off too.
+      const key = cacheKey(messages, judge.version, sample, judge.baseUrl);
       const hit = judge.useCache ? this.repos.cache.get(key) : undefined;
       if (hit) {
-        writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
+        writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
         return;
       }
       const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.tokenCount(messages) });
       if (!res.ok) {
         consecutiveFailures++;
-        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw));
+        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw), undefined, key);
         if (consecutiveFailures >= budget && !stopReason) {
           stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}${hintFor(res.status, judge.version, this.opts.env)}`;
           controller.abort();
@@ -319,7 +326,7 @@ export class RunEngine extends EventEmitter {
       }
       consecutiveFailures = 0;
       writer.push(judge.judgment(item.id, sample, res.content, { ...res, cached: false }),
-        judge.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined);
+        judge.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined, key);
     };
 
     const worker = async () => {
@@ -442,31 +449,33 @@ export class RunEngine extends EventEmitter {
    * retried asynchronously, renewing the lease meanwhile; once it has failed for good the run is
    * stopped (`onFailure`), the waiting judgments are dropped and `failure()` says why.
    */
-  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
+  private batchWriter(runId: number, to: { baseUrl: string; model: string }, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
     drain(): Promise<void>; failure(): unknown;
   } {
     let pending: NewJudgment[] = [];
+    let hashes: string[] = [];
     let caches: Array<{ key: string; response: CachedResponse }> = [];
     let timer: NodeJS.Timeout | null = null;
     let retrying: Promise<void> | null = null;
     let failure: unknown = null;
-    const write = this.repos.db.transaction((js: NewJudgment[], cs: typeof caches) => {
+    // Judgments, their model_calls rows and cache entries: one transaction per batch.
+    const write = this.repos.db.transaction((js: NewJudgment[], hs: string[], cs: typeof caches) => {
       for (const c of cs) this.repos.cache.put(c.key, c.response);
-      this.repos.runs.recordJudgments(runId, js);
+      this.repos.runs.recordJudgmentsWithCalls(runId, js, hs, to);
     });
     /** Writes everything waiting, or throws and leaves it waiting. */
     const writeWaiting = () => {
       if (!pending.length) return;
-      const batch = pending, cacheBatch = caches;
-      write(batch, cacheBatch);
-      pending = []; caches = [];
+      const batch = pending, hashBatch = hashes, cacheBatch = caches;
+      write(batch, hashBatch, cacheBatch);
+      pending = []; hashes = []; caches = [];
       onWritten(batch);
     };
     const retry = () => {
       // The write that just failed already waited out the busy timeout: pause before the next try.
       retrying = sleep(WRITE_WINDOW_MS).then(() => this.write(writeWaiting, { onRetry: on.onRetry })).then(
         () => { retrying = null; on.onRecovered(); },
-        (e: unknown) => { retrying = null; failure = e; pending = []; caches = []; on.onFailure(); },
+        (e: unknown) => { retrying = null; failure = e; pending = []; hashes = []; caches = []; on.onFailure(); },
       );
     };
     const flush = () => {
@@ -475,9 +484,10 @@ export class RunEngine extends EventEmitter {
       try { writeWaiting(); } catch { retry(); }
     };
     return {
-      push(j, cache) {
+      push(j, cache, requestHash) {
         if (failure) return;
         pending.push(boundJudgment(j));
+        hashes.push(requestHash);
         if (cache) caches.push(cache);
         if (pending.length >= WRITE_BATCH) flush();
         else if (!timer) timer = setTimeout(flush, WRITE_WINDOW_MS);
