@@ -17,6 +17,15 @@ import { cacheKey } from './cache-key.ts';
 import { boundJudgment, JudgeContext, transportError, type Writer } from './judgment.ts';
 import { DEFAULT_MAX_REPLY_BYTES } from './http-fetch.ts';
 import { executeBatch, type BatchPolling } from './batch.ts';
+import { ownerIsDead } from './owner.ts';
+import { UserError } from '../errors.ts';
+import { TaskRunner, type TaskEndpoint } from './tasks/runner.ts';
+import { proposeKind, type ProposeInputs, type Proposal } from './tasks/propose.ts';
+import { groupCritiquesKind, type GroupInputs, type Grouping } from './tasks/group-critiques.ts';
+
+export { TaskFailedError, type TaskEndpoint } from './tasks/runner.ts';
+export type { ProposeInputs, Proposal } from './tasks/propose.ts';
+export type { GroupInputs, Grouping } from './tasks/group-critiques.ts';
 
 export type { RunCostPreview } from './cost-preview.ts';
 export { progressOf, type RunProgress } from '../../shared/runs.ts';
@@ -90,10 +99,32 @@ export class RunEngine extends EventEmitter {
   readonly owner: string;
   private readonly active = new Map<number, AbortController>();
   private readonly limiters = new LimiterRegistry();
+  /** Engine tasks that are one model call each (proposer, failure-mode grouping): same provider, limiters, cache, leases. */
+  readonly tasks: TaskRunner;
 
   constructor(private readonly repos: Repositories, private readonly opts: EngineOptions = {}) {
     super();
     this.owner = opts.owner ?? `${hostname()}:${process.pid}`;
+    this.tasks = new TaskRunner(repos, {
+      owner: this.owner, env: opts.env, provider: opts.provider, maxReplyBytes: opts.maxReplyBytes, staleAfterMs: this.staleAfter(),
+      heartbeatMs: HEARTBEAT_MS, writeDeadlineMs: opts.writeDeadlineMs ?? WRITE_DEADLINE_MS, limiters: this.limiters,
+    });
+    this.tasks.on('task', (t) => this.emit('task', t));
+  }
+
+  /**
+   * The optimizer's proposer: one recorded, cached, cancellable, resumable call. Refuses (throws a
+   * ValidationError) before anything is stored or sent when any item it names is not a train item.
+   */
+  async propose(inputs: ProposeInputs & { criterionId?: number }, endpoint: TaskEndpoint, o: { noCache?: boolean } = {}): Promise<Proposal & { taskId: number }> {
+    const { task, result } = await this.tasks.run(proposeKind, inputs, endpoint, inputs.criterionId ?? null, o);
+    return { ...result, taskId: task.id };
+  }
+
+  /** Failure-mode grouping by a model (train and dev items only): modes with the items' internal ids. */
+  async groupCritiques(inputs: GroupInputs & { criterionId?: number }, endpoint: TaskEndpoint, o: { noCache?: boolean } = {}): Promise<Grouping & { taskId: number }> {
+    const { task, result } = await this.tasks.run(groupCritiquesKind, inputs, endpoint, inputs.criterionId ?? null, o);
+    return { ...result, taskId: task.id };
   }
 
   /** Where a version's calls would go from this engine (its environment), and whether they can be made. Never the key. */
@@ -363,6 +394,14 @@ export class RunEngine extends EventEmitter {
           if (!(e instanceof RunBusyError)) log(`run ${run.id}: ${errorMessage(e)}`);
         });
       }
+      let tasks: ReturnType<TaskRunner['resumable']> = [];
+      try { tasks = this.tasks.resumable(); } catch (e) { log(`looking for tasks to resume: ${errorMessage(e)}`); }
+      for (const task of tasks) {
+        log(`resuming task ${task.id} (${task.kind})`);
+        this.tasks.execute(task.id).catch((e) => {
+          if (!(e instanceof UserError && e.code === 'task_busy')) log(`task ${task.id}: ${errorMessage(e)}`);
+        });
+      }
     };
     look();
     const timer = setInterval(look, intervalMs);
@@ -533,19 +572,6 @@ function pickOptions(p: RunOptions): RunOptions {
   if (p.timeoutMs) o.timeoutMs = p.timeoutMs;
   if (p.maxReplyBytes) o.maxReplyBytes = p.maxReplyBytes;
   return o;
-}
-
-/** An owner `host:pid` on this machine whose process no longer exists (e.g. after kill -9). */
-function ownerIsDead(owner: string): boolean {
-  const at = owner.lastIndexOf(':');
-  const host = owner.slice(0, at), pid = Number(owner.slice(at + 1));
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 /** The version's few-shot items with the principal expert's current verdict and critique, optionally permuted. */
