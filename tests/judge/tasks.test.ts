@@ -222,7 +222,7 @@ describe('the failure-mode grouping task', () => {
     g.open();
 
     const ws = new Workspace(openWorkspace(s.path), { env: testEnv(fake.url), provider: FAST_PROVIDER });
-    cleanups.push(() => ws.repos.db.close());
+    cleanups.push(() => { ws.repos.db.close(); });
     const left = ws.repos.tasks.unfinished();
     expect(left).toHaveLength(1);
     expect(left[0]).toMatchObject({ kind: 'group-critiques', status: 'running' });
@@ -252,18 +252,18 @@ describe('the call record of judge runs', () => {
     const run = await s.ws.engine.execute(s.ws.engine.plan({ criterion: s.criterion, version: s.version, split: 'all', samples: 2 }).id);
     expect(run.status).toBe('done');
     const calls = s.ws.repos.tasks.callsOfRun(run.id);
-    expect(calls).toHaveLength(fake.count());
+    expect(calls).toHaveLength(fake!.count());
     expect(calls).toHaveLength(24);
     expect(new Set(calls.map((c) => `${c.itemId}:${c.sample}`)).size).toBe(24);
     for (const c of calls) {
-      expect(c).toMatchObject({ taskKind: 'judge', runId: run.id, taskId: null, baseUrl: fake.url, model: 'gpt-4o-mini', cached: false, error: null });
+      expect(c).toMatchObject({ taskKind: 'judge', runId: run.id, taskId: null, baseUrl: fake!.url, model: 'gpt-4o-mini', cached: false, error: null });
       expect(c.requestHash).toMatch(/^[0-9a-f]{64}$/);
     }
     const j = s.ws.repos.runs.judgments(run.id);
     expect(calls.map((c) => c.promptTokens).reduce((a, b) => a + b)).toBe(j.map((x) => x.promptTokens).reduce((a, b) => a + b));
 
     const rerun = await s.ws.engine.execute(s.ws.engine.plan({ criterion: s.criterion, version: s.version, split: 'all', samples: 2 }).id);
-    expect(fake.count()).toBe(24);
+    expect(fake!.count()).toBe(24);
     const cachedCalls = s.ws.repos.tasks.callsOfRun(rerun.id);
     expect(cachedCalls).toHaveLength(24);
     expect(cachedCalls.every((c) => c.cached)).toBe(true);
