@@ -28,7 +28,15 @@ export const ProposedModeSchema = Type.Object({
   definition: Type.String({ maxLength: 2000 }),
   items: Type.Array(Id, { maxItems: 100_000 }),
 });
-export const GroupBody = Type.Object({ by: Who, splits: Type.Optional(GroupSplits) });
+export const GroupBody = Type.Object({
+  by: Who, splits: Type.Optional(GroupSplits),
+  /** group with this model instead of by tags (the critiques are sent to its endpoint) */
+  model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** the endpoint (default OPENAI_BASE_URL, else the OpenAI API); the key's variable must be bound to it (secrets rule) */
+  baseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  /** the key's environment variable, or 'none' (default OPENAI_API_KEY) */
+  apiKeyEnv: Type.Optional(Type.String({ maxLength: 200 })),
+});
 export const ProposalSchema = Type.Object({
   source: ModeSource,
   splits: Type.Array(SplitSchema),

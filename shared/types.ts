@@ -121,7 +121,16 @@ export interface Run {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** where its calls went, resolved when it (last) started executing; null for imported runs and runs never started */
+  baseUrl: string | null;
+  /** the model it called (null as for baseUrl) */
+  model: string | null;
+  /** the model settings it used, resolved at execute time (null as for baseUrl) */
+  settings: RunSettings | null;
 }
+
+/** The settings a judge run actually used (never the key itself, only the variable's name). */
+export interface RunSettings { apiKeyEnv: string; temperature: number | null; maxTokens: number | null; seed: number | null }
 
 export interface Judgment {
   id: number;

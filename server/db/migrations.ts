@@ -346,4 +346,64 @@ export const migrations: string[] = [
   CREATE TRIGGER root_causes_version_delete AFTER DELETE ON root_causes BEGIN UPDATE data_versions SET version = version + 1 WHERE name = 'root_causes'; END;
   `,
   // ---- end perf2 -----------------------------------------------------------------------------------
+  // ─── engine tasks and the call record (assignment "engine"; the lead renumbers at merge) ───
+  // 6: what a run actually used (resolved when it executes, so later defaults never rewrite history);
+  //    engine tasks — model calls that are not judge runs (the optimizer's proposer, failure-mode
+  //    grouping), each one call whose inputs are stored; and model_calls, one row per model call of
+  //    any kind (judge or task): what it was for, where it went (never the key), a hash of the
+  //    request, what came back, tokens, cost, latency, attempts, cached.
+  //    A judge call's reply text lives in its judgment (judgments.raw, same run/item/sample), so it is
+  //    not stored twice; a task call's reply is kept here (bounded by the reply cap).
+  `
+  ALTER TABLE runs ADD COLUMN base_url TEXT;
+  ALTER TABLE runs ADD COLUMN model TEXT;
+  ALTER TABLE runs ADD COLUMN settings TEXT;
+
+  CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('propose','group-critiques')),
+    criterion_id INTEGER REFERENCES criteria(id) ON DELETE CASCADE,
+    inputs TEXT NOT NULL,
+    -- the endpoint as asked for: model, baseUrl (or null), apiKeyEnv, temperature, maxTokens, seed
+    settings TEXT NOT NULL,
+    -- where the call goes, resolved when the task was created
+    base_url TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','running','done','failed','cancelled')),
+    message TEXT NOT NULL DEFAULT '',
+    result TEXT,
+    owner TEXT,
+    heartbeat_at TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    started_at TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX tasks_unfinished ON tasks(status) WHERE status IN ('queued','running');
+
+  CREATE TABLE model_calls (
+    id INTEGER PRIMARY KEY,
+    task_kind TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+    task_id INTEGER REFERENCES tasks(id) ON DELETE CASCADE,
+    item_id INTEGER,
+    sample INTEGER,
+    base_url TEXT NOT NULL,
+    model TEXT NOT NULL,
+    -- SHA-256 of (rendered messages, model, settings, base URL, sample): the response-cache key
+    request_hash TEXT NOT NULL,
+    reply TEXT,
+    error TEXT,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    latency_ms INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    cached INTEGER NOT NULL DEFAULT 0 CHECK (cached IN (0,1)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    CHECK ((run_id IS NULL) <> (task_id IS NULL))
+  );
+  CREATE INDEX model_calls_run ON model_calls(run_id) WHERE run_id IS NOT NULL;
+  CREATE INDEX model_calls_task ON model_calls(task_id) WHERE task_id IS NOT NULL;
+  `,
+  // ─── end of engine tasks and the call record ───
 ];

@@ -1,11 +1,12 @@
 import type { DB } from './open.ts';
-import type { Item, Judgment, Run, RunKind, RunStatus, RunVariant, SplitFilter } from '../../shared/types.ts';
+import type { Item, Judgment, Run, RunKind, RunSettings, RunStatus, RunVariant, SplitFilter } from '../../shared/types.ts';
 import { toItem } from './items.ts';
 
 interface RunRow {
   id: number; criterion_id: number; dataset_id: number; version_id: number | null; version_number: number | null; kind: RunKind; name: string;
   split: SplitFilter; scope: 'labelled' | 'all'; samples: number; variant: string; concurrency: number; status: RunStatus; message: string;
   total: number; created_at: string; started_at: string | null; finished_at: string | null; stats: string;
+  base_url: string | null; model: string | null; settings: string | null;
 }
 interface RunStats { done: number; errors: number; cached: number; prompt_tokens: number; completion_tokens: number; cost: number }
 interface JudgmentRow { id: number; run_id: number; item_id: number; sample: number; verdict: string | null; critique: string; raw: string; error: string | null; latency_ms: number | null; prompt_tokens: number; completion_tokens: number; cost: number; cached: number; attempts: number }
@@ -17,6 +18,7 @@ const toRun = (r: RunRow): Run => { const st = JSON.parse(r.stats) as RunStats; 
   done: st.done, errors: st.errors, cached: st.cached, promptTokens: st.prompt_tokens,
   completionTokens: st.completion_tokens, cost: st.cost,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+  baseUrl: r.base_url, model: r.model, settings: r.settings === null ? null : JSON.parse(r.settings) as RunSettings,
 }; };
 
 export const toJudgment = (r: JudgmentRow): Judgment => ({
@@ -51,6 +53,9 @@ export interface RunOptions {
   maxReplyBytes?: number | null;
 }
 
+/** One model call of a judge run, recorded with its judgment (see model_calls in migrations.ts). */
+export interface JudgeCallRecord { requestHash: string }
+
 export type RunBatchStatus = 'submitting' | 'submitted' | 'collected' | 'abandoned';
 export interface RunBatch { id: number; runId: number; nonce: string; batchId: string | null; requests: number; status: RunBatchStatus }
 
@@ -79,6 +84,10 @@ export function runsRepository(db: DB) {
     (run_id, item_id, sample, verdict, critique, raw, error, latency_ms, prompt_tokens, completion_tokens, cost, cached, attempts)
     VALUES (@runId, @itemId, @sample, @verdict, @critique, @raw, @error, @latencyMs, @promptTokens, @completionTokens, @cost, @cached, @attempts)
     ON CONFLICT (run_id, item_id, sample) DO NOTHING`);
+  const setResolved = db.prepare(`UPDATE runs SET base_url = ?, model = ?, settings = ? WHERE id = ?`);
+  const insertCall = db.prepare(`INSERT INTO model_calls
+    (task_kind, run_id, item_id, sample, base_url, model, request_hash, error, prompt_tokens, completion_tokens, cost, latency_ms, attempts, cached)
+    VALUES ('judge', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const judgmentsOf = db.prepare<[number], JudgmentRow>(`SELECT * FROM judgments WHERE run_id = ? ORDER BY item_id, sample`);
   const finishedKeys = db.prepare<[number], { item_id: number; sample: number }>(`SELECT item_id, sample FROM judgments WHERE run_id = ?`);
   const heartbeatOf = db.prepare<[number], { owner: string | null; heartbeat_at: string | null }>(`SELECT owner, heartbeat_at FROM runs WHERE id = ?`);
@@ -130,6 +139,26 @@ export function runsRepository(db: DB) {
       for (const j of js) written += insertJudgment.run({ ...j, runId, cached: j.cached ? 1 : 0 }).changes;
       return written;
     }),
+    /**
+     * Writes judgments and, for each one written, its model_calls row (in the caller's transaction when
+     * there is one): the call's reply is the judgment's raw text, so it is not copied. `hashes[i]` is
+     * the request hash of `js[i]`; the run's resolved base URL and model say where the call went.
+     */
+    recordJudgmentsWithCalls: db.transaction((runId: number, js: NewJudgment[], hashes: string[], to: { baseUrl: string; model: string }) => {
+      let written = 0;
+      for (let i = 0; i < js.length; i++) {
+        const j = js[i]!;
+        if (insertJudgment.run({ ...j, runId, cached: j.cached ? 1 : 0 }).changes === 0) continue;
+        written++;
+        insertCall.run(runId, j.itemId, j.sample, to.baseUrl, to.model, hashes[i] ?? '', j.error, j.promptTokens, j.completionTokens, j.cost,
+          j.latencyMs, j.attempts, j.cached ? 1 : 0);
+      }
+      return written;
+    }),
+    /** Records where a run's calls go and the settings it uses, resolved when it starts executing. */
+    setResolved: (runId: number, r: { baseUrl: string; model: string; settings: RunSettings }) => {
+      setResolved.run(r.baseUrl, r.model, JSON.stringify(r.settings), runId);
+    },
     judgments: (runId: number) => judgmentsOf.all(runId).map(toJudgment),
     /** Keys `${itemId}:${sample}` of judgments already recorded for the run. */
     finishedKeys: (runId: number) => new Set(finishedKeys.all(runId).map((r) => `${r.item_id}:${r.sample}`)),

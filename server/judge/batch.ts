@@ -58,9 +58,10 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
 
   for (const job of b.work) {
     const id = `${job.item.id}:${job.sample}`;
-    const key = judge.useCache ? cacheKey(judge.render(job.item), judge.version, job.sample, judge.baseUrl) : '';
+    // The key is also the request's hash in its model_calls row, so it is computed with the cache off too.
+    const key = cacheKey(judge.render(job.item), judge.version, job.sample, judge.baseUrl);
     const hit = judge.useCache ? repos.cache.get(key) : undefined;
-    if (hit) writer.push(judge.judgment(job.item.id, job.sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
+    if (hit) writer.push(judge.judgment(job.item.id, job.sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
     else pending.set(id, { ...job, key });
   }
   writer.flush();
@@ -76,7 +77,7 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
     if (stop || signal.aborted || !pending.size) return stop;
     if (submissions >= MAX_SUBMISSIONS) {
       for (const [id, job] of pending) {
-        writer.push(transportError(job.item.id, job.sample, `the Batch API gave no result after ${submissions} submissions; last error: ${lastError.get(id) ?? 'none reported'}`, null, submissions));
+        writer.push(transportError(job.item.id, job.sample, `the Batch API gave no result after ${submissions} submissions; last error: ${lastError.get(id) ?? 'none reported'}`, null, submissions), undefined, job.key);
       }
       writer.flush();
       return '';
@@ -207,7 +208,7 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
     const id = /"custom_id"\s*:\s*"([^"\\]*)"/.exec(head)?.[1] ?? '';
     const job = pending.get(id);
     if (!job) return;
-    writer.push(transportError(job.item.id, job.sample, new ReplyTooLargeError(b.maxReplyBytes, head).message, null, Math.max(1, submissions), head));
+    writer.push(transportError(job.item.id, job.sample, new ReplyTooLargeError(b.maxReplyBytes, head).message, null, Math.max(1, submissions), head), undefined, job.key);
     pending.delete(id);
   }
 
@@ -224,14 +225,14 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
       if (typeof content !== 'string') { lastError.set(id, 'the endpoint returned no message content'); return; }
       const promptTokens = body?.usage?.prompt_tokens ?? 0, completionTokens = body?.usage?.completion_tokens ?? 0;
       writer.push(judge.judgment(job.item.id, job.sample, content, { promptTokens, completionTokens, latencyMs: null, attempts: Math.max(1, submissions), cached: false }),
-        judge.useCache ? { key: job.key, response: { content, promptTokens, completionTokens } } : undefined);
+        judge.useCache ? { key: job.key, response: { content, promptTokens, completionTokens } } : undefined, job.key);
       pending.delete(id);
       return;
     }
     const message = status ? `HTTP ${status}: ${body?.error?.message ?? 'error'}` : `batch error: ${o.error?.message ?? o.error?.code ?? 'no response'}`;
     if (status && status !== 408 && status !== 409 && status !== 429 && status < 500) {
       // The request itself is wrong (400, 401, 404): recorded once with the endpoint's message.
-      writer.push(transportError(job.item.id, job.sample, message, null, Math.max(1, submissions)));
+      writer.push(transportError(job.item.id, job.sample, message, null, Math.max(1, submissions)), undefined, job.key);
       pending.delete(id);
     } else {
       lastError.set(id, message); // transient: submitted again

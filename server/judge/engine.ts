@@ -17,6 +17,15 @@ import { cacheKey } from './cache-key.ts';
 import { boundJudgment, JudgeContext, transportError, type Writer } from './judgment.ts';
 import { DEFAULT_MAX_REPLY_BYTES } from './http-fetch.ts';
 import { executeBatch, type BatchPolling } from './batch.ts';
+import { ownerIsDead } from './owner.ts';
+import { UserError } from '../errors.ts';
+import { TaskRunner, type TaskEndpoint } from './tasks/runner.ts';
+import { proposeKind, type ProposeInputs, type Proposal } from './tasks/propose.ts';
+import { groupCritiquesKind, type GroupInputs, type Grouping } from './tasks/group-critiques.ts';
+
+export { TaskFailedError, type TaskEndpoint } from './tasks/runner.ts';
+export type { ProposeInputs, Proposal } from './tasks/propose.ts';
+export type { GroupInputs, Grouping } from './tasks/group-critiques.ts';
 
 export type { RunCostPreview } from './cost-preview.ts';
 export { progressOf, type RunProgress } from '../../shared/runs.ts';
@@ -90,10 +99,32 @@ export class RunEngine extends EventEmitter {
   readonly owner: string;
   private readonly active = new Map<number, AbortController>();
   private readonly limiters = new LimiterRegistry();
+  /** Engine tasks that are one model call each (proposer, failure-mode grouping): same provider, limiters, cache, leases. */
+  readonly tasks: TaskRunner;
 
   constructor(private readonly repos: Repositories, private readonly opts: EngineOptions = {}) {
     super();
     this.owner = opts.owner ?? `${hostname()}:${process.pid}`;
+    this.tasks = new TaskRunner(repos, {
+      owner: this.owner, env: opts.env, provider: opts.provider, maxReplyBytes: opts.maxReplyBytes, staleAfterMs: this.staleAfter(),
+      heartbeatMs: HEARTBEAT_MS, writeDeadlineMs: opts.writeDeadlineMs ?? WRITE_DEADLINE_MS, limiters: this.limiters,
+    });
+    this.tasks.on('task', (t) => this.emit('task', t));
+  }
+
+  /**
+   * The optimizer's proposer: one recorded, cached, cancellable, resumable call. Refuses (throws a
+   * ValidationError) before anything is stored or sent when any item it names is not a train item.
+   */
+  async propose(inputs: ProposeInputs & { criterionId?: number }, endpoint: TaskEndpoint, o: { noCache?: boolean } = {}): Promise<Proposal & { taskId: number }> {
+    const { task, result } = await this.tasks.run(proposeKind, inputs, endpoint, inputs.criterionId ?? null, o);
+    return { ...result, taskId: task.id };
+  }
+
+  /** Failure-mode grouping by a model (train and dev items only): modes with the items' internal ids. */
+  async groupCritiques(inputs: GroupInputs & { criterionId?: number }, endpoint: TaskEndpoint, o: { noCache?: boolean } = {}): Promise<Grouping & { taskId: number }> {
+    const { task, result } = await this.tasks.run(groupCritiquesKind, inputs, endpoint, inputs.criterionId ?? null, o);
+    return { ...result, taskId: task.id };
   }
 
   /** Where a version's calls would go from this engine (its environment), and whether they can be made. Never the key. */
@@ -207,7 +238,13 @@ export class RunEngine extends EventEmitter {
         return this.finish(runId);
       }
       if (options.retryErrors) await this.write(() => this.repos.runs.deleteTransportErrors(runId));
-      await this.write(() => this.repos.runs.setStatus(runId, 'running'));
+      // What the run actually uses, resolved now: a later change of defaults never rewrites it.
+      const v = ctx.version;
+      await this.write(() => this.repos.db.transaction(() => {
+        this.repos.runs.setResolved(runId, { baseUrl: provider.endpoint.baseUrl, model: v.model,
+          settings: { apiKeyEnv: v.apiKeyEnv, temperature: v.temperature, maxTokens: v.maxTokens, seed: v.seed } });
+        this.repos.runs.setStatus(runId, 'running');
+      })());
       const claimedLimits = limits;
       limits = null; // released by executeClaimed
       return await this.executeClaimed(runId, ctx, provider, controller, runOptions, claimedLimits);
@@ -247,7 +284,7 @@ export class RunEngine extends EventEmitter {
     }
     const progress = this.progressTracker(runId);
     // After a wait the lease is renewed at once: the lock may have kept it from being renewed for a while.
-    const writer = this.batchWriter(runId, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
+    const writer = this.batchWriter(runId, { baseUrl: provider.endpoint.baseUrl, model: ctx.version.model }, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
     const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
       this.repos.prices.get(ctx.version.model), !runOptions.noCache, provider.endpoint.baseUrl);
     let stopReason = '';
@@ -301,16 +338,17 @@ export class RunEngine extends EventEmitter {
 
     const judgeOne = async ({ item, sample }: Job) => {
       const messages = judge.render(item);
-      const key = judge.useCache ? cacheKey(messages, judge.version, sample, judge.baseUrl) : '';
+      // The key is also the request's hash in its model_calls row, so it is computed with the cache off too.
+      const key = cacheKey(messages, judge.version, sample, judge.baseUrl);
       const hit = judge.useCache ? this.repos.cache.get(key) : undefined;
       if (hit) {
-        writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }));
+        writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
         return;
       }
       const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.tokenCount(messages) });
       if (!res.ok) {
         consecutiveFailures++;
-        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw));
+        writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw), undefined, key);
         if (consecutiveFailures >= budget && !stopReason) {
           stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}${hintFor(res.status, judge.version, this.opts.env)}`;
           controller.abort();
@@ -319,7 +357,7 @@ export class RunEngine extends EventEmitter {
       }
       consecutiveFailures = 0;
       writer.push(judge.judgment(item.id, sample, res.content, { ...res, cached: false }),
-        judge.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined);
+        judge.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined, key);
     };
 
     const worker = async () => {
@@ -354,6 +392,14 @@ export class RunEngine extends EventEmitter {
         this.execute(run.id).catch((e) => {
           // Another process took it first: it is in good hands.
           if (!(e instanceof RunBusyError)) log(`run ${run.id}: ${errorMessage(e)}`);
+        });
+      }
+      let tasks: ReturnType<TaskRunner['resumable']> = [];
+      try { tasks = this.tasks.resumable(); } catch (e) { log(`looking for tasks to resume: ${errorMessage(e)}`); }
+      for (const task of tasks) {
+        log(`resuming task ${task.id} (${task.kind})`);
+        this.tasks.execute(task.id).catch((e) => {
+          if (!(e instanceof UserError && e.code === 'task_busy')) log(`task ${task.id}: ${errorMessage(e)}`);
         });
       }
     };
@@ -442,31 +488,33 @@ export class RunEngine extends EventEmitter {
    * retried asynchronously, renewing the lease meanwhile; once it has failed for good the run is
    * stopped (`onFailure`), the waiting judgments are dropped and `failure()` says why.
    */
-  private batchWriter(runId: number, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
+  private batchWriter(runId: number, to: { baseUrl: string; model: string }, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
     drain(): Promise<void>; failure(): unknown;
   } {
     let pending: NewJudgment[] = [];
+    let hashes: string[] = [];
     let caches: Array<{ key: string; response: CachedResponse }> = [];
     let timer: NodeJS.Timeout | null = null;
     let retrying: Promise<void> | null = null;
     let failure: unknown = null;
-    const write = this.repos.db.transaction((js: NewJudgment[], cs: typeof caches) => {
+    // Judgments, their model_calls rows and cache entries: one transaction per batch.
+    const write = this.repos.db.transaction((js: NewJudgment[], hs: string[], cs: typeof caches) => {
       for (const c of cs) this.repos.cache.put(c.key, c.response);
-      this.repos.runs.recordJudgments(runId, js);
+      this.repos.runs.recordJudgmentsWithCalls(runId, js, hs, to);
     });
     /** Writes everything waiting, or throws and leaves it waiting. */
     const writeWaiting = () => {
       if (!pending.length) return;
-      const batch = pending, cacheBatch = caches;
-      write(batch, cacheBatch);
-      pending = []; caches = [];
+      const batch = pending, hashBatch = hashes, cacheBatch = caches;
+      write(batch, hashBatch, cacheBatch);
+      pending = []; hashes = []; caches = [];
       onWritten(batch);
     };
     const retry = () => {
       // The write that just failed already waited out the busy timeout: pause before the next try.
       retrying = sleep(WRITE_WINDOW_MS).then(() => this.write(writeWaiting, { onRetry: on.onRetry })).then(
         () => { retrying = null; on.onRecovered(); },
-        (e: unknown) => { retrying = null; failure = e; pending = []; caches = []; on.onFailure(); },
+        (e: unknown) => { retrying = null; failure = e; pending = []; hashes = []; caches = []; on.onFailure(); },
       );
     };
     const flush = () => {
@@ -475,9 +523,10 @@ export class RunEngine extends EventEmitter {
       try { writeWaiting(); } catch { retry(); }
     };
     return {
-      push(j, cache) {
+      push(j, cache, requestHash) {
         if (failure) return;
         pending.push(boundJudgment(j));
+        hashes.push(requestHash);
         if (cache) caches.push(cache);
         if (pending.length >= WRITE_BATCH) flush();
         else if (!timer) timer = setTimeout(flush, WRITE_WINDOW_MS);
@@ -523,19 +572,6 @@ function pickOptions(p: RunOptions): RunOptions {
   if (p.timeoutMs) o.timeoutMs = p.timeoutMs;
   if (p.maxReplyBytes) o.maxReplyBytes = p.maxReplyBytes;
   return o;
-}
-
-/** An owner `host:pid` on this machine whose process no longer exists (e.g. after kill -9). */
-function ownerIsDead(owner: string): boolean {
-  const at = owner.lastIndexOf(':');
-  const host = owner.slice(0, at), pid = Number(owner.slice(at + 1));
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 /** The version's few-shot items with the principal expert's current verdict and critique, optionally permuted. */

@@ -7,7 +7,8 @@ import { tokenCount } from './limiter.ts';
 import { DEFAULT_COMPLETION_TOKENS } from './cost-preview.ts';
 
 export interface Writer {
-  push(j: NewJudgment, cache?: { key: string; response: CachedResponse }): void;
+  /** `requestHash` (the cache key of the request) goes into the call's model_calls row */
+  push(j: NewJudgment, cache: { key: string; response: CachedResponse } | undefined, requestHash: string): void;
   flush(): void;
 }
 

@@ -8,6 +8,16 @@ import {
 import { LabelSchema } from '../../shared/schemas.ts';
 import { FailureModes } from '../services/failure-modes.ts';
 import { Confirmations } from '../services/confirmations.ts';
+import { ValidationError } from '../errors.ts';
+
+/** The model endpoint a request names, if any (baseUrl/apiKeyEnv without a model is an error). */
+function modelOf(b: { model?: string; baseUrl?: string; apiKeyEnv?: string }) {
+  if (!b.model) {
+    if (b.baseUrl !== undefined || b.apiKeyEnv !== undefined) throw new ValidationError('model', 'name the model to group with (baseUrl and apiKeyEnv go with a model)');
+    return undefined;
+  }
+  return { model: b.model, baseUrl: b.baseUrl ?? null, ...(b.apiKeyEnv !== undefined ? { apiKeyEnv: b.apiKeyEnv } : {}) };
+}
 
 /** Failure modes (open and axial coding, rates, specialised criteria), candidates' acceptance, confirmation and publication. */
 export const convergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -28,7 +38,7 @@ export const convergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ── axial coding ──
   app.post('/criteria/:id/failure-modes/group', { schema: { params: IdParams, body: GroupBody, response: { 200: ProposalSchema } } }, async (req) =>
-    modes.group(criterion(req.params.id), { by: req.body.by, splits: req.body.splits }));
+    modes.group(criterion(req.params.id), { by: req.body.by, splits: req.body.splits, model: modelOf(req.body) }));
   app.post('/criteria/:id/failure-modes', { schema: { params: IdParams, body: AcceptModesBody, response: { 201: FailureModeList } } }, async (req, reply) =>
     reply.code(201).send(modes.accept(criterion(req.params.id), req.body)));
   app.get('/criteria/:id/failure-modes', { schema: { params: IdParams, response: { 200: FailureModeList } } }, async (req) =>

@@ -13,6 +13,7 @@ import { tagKey, tagText } from '../db/failureModes.ts';
 import { isPass } from '../../shared/verdicts.ts';
 import { failureModeRates, type ModeRates } from '../../shared/metrics/failure-mode-rates.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import type { RunEngine, TaskEndpoint } from '../judge/engine.ts';
 
 /** One failing item's critique as a grouper sees it. */
 export interface CritiqueEntry { itemId: number; externalId: string; split: Split; critique: string; tags: string[] }
@@ -59,6 +60,25 @@ export const tagGrouper: FailureModeGrouper = {
     return { modes };
   },
 };
+
+/**
+ * Groups by a model (axial coding): sends the critiques as the `## Critiques` request of
+ * docs/stand-in.md through the engine (a recorded, cached, resumable `group-critiques` task, which
+ * itself refuses any item outside train and dev) and maps the reply's item ids back to items.
+ */
+export function modelGrouper(engine: RunEngine, criterion: Criterion, endpoint: TaskEndpoint): FailureModeGrouper {
+  return {
+    source: 'model',
+    async propose(entries) {
+      if (!entries.length) return { modes: [] };
+      const g = await engine.groupCritiques({
+        criterionId: criterion.id, criterion: { name: criterion.name, description: criterion.description },
+        critiques: entries.map((e) => ({ itemId: e.itemId, critique: e.critique, tags: e.tags })),
+      }, endpoint);
+      return { modes: g.modes };
+    },
+  };
+}
 
 export interface ProposalResult extends Proposal {
   source: 'tags' | 'model';
@@ -132,10 +152,11 @@ export class FailureModes {
   }
 
   /** Proposes modes (by tags unless another grouper is given) and keeps the proposal as the pending one. */
-  async group(criterion: Criterion, opts: { by: string; splits?: Split[]; grouper?: FailureModeGrouper }): Promise<ProposalResult> {
+  async group(criterion: Criterion, opts: { by: string; splits?: Split[]; grouper?: FailureModeGrouper; model?: TaskEndpoint }): Promise<ProposalResult> {
     this.requireScale(criterion);
     const splits = this.splitsOf(opts.splits ?? GROUPABLE_SPLITS);
-    const grouper = opts.grouper ?? tagGrouper;
+    // With a model (and optionally an endpoint) the critiques go to it; without, the experts' tags decide.
+    const grouper = opts.grouper ?? (opts.model ? modelGrouper(this.ws.engine, criterion, opts.model) : tagGrouper);
     const critiques = this.critiques(criterion, splits);
     const proposal = await grouper.propose(critiques);
     // A grouper can only assign the items it was given (so never a test item), each once per mode.

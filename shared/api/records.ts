@@ -67,6 +67,9 @@ export const RunSchema = Type.Object({
   total: Type.Integer(), done: Type.Integer(), errors: Type.Integer(), cached: Type.Integer(),
   promptTokens: Type.Integer(), completionTokens: Type.Integer(), cost: Type.Number(),
   createdAt: Type.String(), startedAt: Nullable(Type.String()), finishedAt: Nullable(Type.String()),
+  /** what the run actually used, resolved when it executes (null before that, and for imported runs) */
+  baseUrl: Nullable(Type.String()), model: Nullable(Type.String()),
+  settings: Nullable(Type.Object({ apiKeyEnv: Type.String(), temperature: Nullable(Type.Number()), maxTokens: Nullable(Type.Integer()), seed: Nullable(Type.Integer()) })),
 });
 
 export const JudgmentSchema = Type.Object({

@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext) {
       const ws = openDb(o.db);
       const c = ws.criterion(o.dataset, o.criterion);
       printList(ws.repos.runs.list(c.id).map((r) => ({ ...r, version: r.versionNumber })), o.format,
-        (r) => ({ id: r.id, name: r.name, kind: r.kind, version: r.version ?? '', split: r.split, status: r.status, done: `${r.done}/${r.total}`, errors: r.errors, message: r.message }));
+        (r) => ({ id: r.id, name: r.name, kind: r.kind, version: r.version ?? '', split: r.split, status: r.status, done: `${r.done}/${r.total}`, errors: r.errors, model: r.model ?? '', 'base url': r.baseUrl ?? '', message: r.message }));
       return 0;
     });
 }
