@@ -65,9 +65,16 @@ describe('a fresh workspace, walked screen by screen', () => {
     const datasets = wb.ws.repos.datasets.list();
     expect(datasets.length).toBeGreaterThanOrEqual(2);
     await visit('/');
+    // home: per criterion its labelling progress and the next step
+    const criteria = datasets.flatMap((d) => wb.ws.repos.criteria.list(d.id));
+    await expect.poll(() => page.getByTestId('next-step').count()).toBe(criteria.length);
+    const billing = page.getByTestId('criterion-progress').filter({ has: page.getByTestId('next-step').filter({ hasText: 'run v1 on dev' }) });
+    expect(await billing.first().getByTestId('dev-labelled').innerText()).toMatch(/^dev labelled \d+ of \d+$/);
     await visit('/import');
     for (const d of datasets) {
       await visit(`/datasets/${d.id}`);
+      // the sidebar's criterion follows the dataset viewed
+      expect(await page.getByLabel('Criterion', { exact: true }).inputValue()).toBe(String(wb.ws.repos.criteria.list(d.id)[0]!.id));
       for (const c of wb.ws.repos.criteria.list(d.id)) {
         for (const s of SCREENS) await visit(`/c/${c.id}/${s}`);
       }
