@@ -406,4 +406,54 @@ export const migrations: string[] = [
   CREATE INDEX model_calls_task ON model_calls(task_id) WHERE task_id IS NOT NULL;
   `,
   // ─── end of engine tasks and the call record ───
+  // ─── optimizer (assignment "optimizer"; the lead renumbers at merge) ───
+  // 7: an optimization — what was asked (criterion, from-version, strategies, K, budget, call cap,
+  //    proposer endpoint), its status and counters, and its candidates (one row per step: the
+  //    candidate version, its parent, strategy, rationale, the runs that scored it on train and dev,
+  //    and the metrics they gave). Every call it makes is an ordinary run or task of the engine.
+  `
+  CREATE TABLE optimizations (
+    id INTEGER PRIMARY KEY,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    from_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+    strategies TEXT NOT NULL,
+    candidate_count INTEGER NOT NULL,
+    shots INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    budget_usd REAL,
+    max_calls INTEGER,
+    -- the proposer endpoint as asked for: model, baseUrl (or null), apiKeyEnv — never a key
+    proposer TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','running','done','failed','cancelled','stopped-by-budget')),
+    message TEXT NOT NULL DEFAULT '',
+    judge_calls INTEGER NOT NULL DEFAULT 0,
+    proposer_calls INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    dev_peeks INTEGER NOT NULL DEFAULT 0,
+    base_train_run_id INTEGER REFERENCES runs(id),
+    base_dev_run_id INTEGER REFERENCES runs(id),
+    owner TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    finished_at TEXT
+  );
+  CREATE INDEX optimizations_criterion ON optimizations(criterion_id);
+  CREATE TABLE optimization_candidates (
+    id INTEGER PRIMARY KEY,
+    optimization_id INTEGER NOT NULL REFERENCES optimizations(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+    parent_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+    strategy TEXT NOT NULL CHECK (strategy IN ('fewshot','rewrite','combined')),
+    rationale TEXT NOT NULL DEFAULT '',
+    task_id INTEGER REFERENCES tasks(id),
+    train_run_id INTEGER REFERENCES runs(id),
+    dev_run_id INTEGER REFERENCES runs(id),
+    -- JSON {n, agreement, kappa} (intervals) once scored
+    train TEXT,
+    dev TEXT,
+    kept INTEGER CHECK (kept IN (0,1)),
+    UNIQUE (optimization_id, step)
+  );
+  `,
+  // ─── end of optimizer ───
 ];
