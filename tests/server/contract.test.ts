@@ -75,6 +75,7 @@ function registeredRoutes(app: FastifyInstance): string[] {
 /** Routes with no JSON response to check, and why. */
 const NOT_JSON = new Map([
   ['GET /api/runs/:id/events', 'server-sent events (RunProgressSchema types each event)'],
+  ['GET /api/optimizations/:id/events', 'server-sent events (OptimizerProgress)'],
   ['GET /api/criteria/:id/export/labels.csv', 'CSV text'],
   ['GET /api/criteria/:id/export/finetune.jsonl', 'JSONL text'],
 ]);
@@ -208,6 +209,14 @@ describe('the HTTP contract', () => {
       await call('POST', `/api/versions/${candidate.id}/publish`, { by: 'maria' });
       await call('GET', `/api/criteria/${c}/publications`);
       await call('POST', `/api/criteria/${c}/unpublish`, { by: 'maria' });
+      // the optimizer (few-shot only: the default fake answers as a judge, not as a proposer)
+      const opt = { fromVersion: 1, strategies: ['fewshot'], candidates: 2 };
+      await call('POST', `/api/criteria/${c}/optimizations/cost-preview`, opt);
+      const started = (await call('POST', `/api/criteria/${c}/optimizations`, opt)).json();
+      while (['queued', 'running'].includes(s.ws.repos.optimizations.get(started.id)!.status)) await new Promise((r) => setTimeout(r, 20));
+      await call('GET', `/api/optimizations/${started.id}`);
+      await call('GET', `/api/criteria/${c}/optimizations`);
+      await call('POST', `/api/optimizations/${started.id}/cancel`);
       for (const route of NOT_JSON.keys()) seen.add(route);
 
       expect(violations.filter((x) => !OPEN_FOR_NOW.has(x.route))).toEqual([]);
