@@ -1,8 +1,9 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
+import type { Optimization, OptimizerCostPreview, OptimizeBody } from '../../../shared/optimizer-schemas.ts';
 import type {
   AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion,
 } from './types.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
@@ -134,6 +135,21 @@ export const api = {
   publishVersion: (versionId: number, by: string) => post<Publication>(`/versions/${versionId}/publish`, { by }),
   unpublish: (criterionId: number, by: string) => post<Publication>(`/criteria/${criterionId}/unpublish`, { by }),
   publications: (criterionId: number) => get<PublicationHistory>(`/criteria/${criterionId}/publications`),
+  // the optimizer
+  optimizerCostPreview: (criterionId: number, body: OptimizeBody) => post<OptimizerCostPreview>(`/criteria/${criterionId}/optimizations/cost-preview`, body),
+  startOptimization: (criterionId: number, body: OptimizeBody) => post<Optimization>(`/criteria/${criterionId}/optimizations`, body),
+  optimizations: (criterionId: number) => get<Optimization[]>(`/criteria/${criterionId}/optimizations`),
+  optimization: (id: number) => get<Optimization>(`/optimizations/${id}`),
+  cancelOptimization: (id: number) => post<Optimization>(`/optimizations/${id}/cancel`, {}),
+  acceptVersion: (versionId: number, by: string) => post<PromptVersion>(`/versions/${versionId}/accept`, { by }),
+  /** Optimizer progress over server-sent events; returns a function that closes the stream. */
+  optimizationEvents(id: number, on: { progress: (p: { status: string; message: string }) => void; end: () => void }): () => void {
+    const source = new EventSource(`/api/optimizations/${id}/events`);
+    source.addEventListener('progress', (e) => on.progress(JSON.parse((e as MessageEvent).data)));
+    source.addEventListener('end', () => { source.close(); on.end(); });
+    source.onerror = () => { if (source.readyState === EventSource.CLOSED) on.end(); };
+    return () => source.close();
+  },
 
   /** Addresses the browser downloads directly (links, not fetches). */
   urls: {
