@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { tempWorkspace } from '../support/workspace.ts';
@@ -50,13 +51,14 @@ describe('per-run totals kept on write', () => {
   it('are filled from the judgments already recorded when an older workspace is migrated', () => {
     t = tempWorkspace();
     t.ws.repos.db.close();
-    const db = new Database(t.path);
-    // take the file back to the schema before run_totals, record judgments, then let the migration run on open
+    rmSync(t.path, { force: true });
+    // a workspace file at the schema before run_totals (the migrations up to it, nothing later),
+    // with judgments recorded; the migration then runs on open
     const v = migrations.findIndex((m) => m.includes('CREATE TABLE run_totals'));
     expect(v).toBeGreaterThan(2);
-    db.exec(`DROP TRIGGER judgments_totals_insert; DROP TRIGGER judgments_totals_delete; DROP TRIGGER judgments_totals_update;
-      DROP TRIGGER runs_totals_delete; DROP TABLE run_totals; DROP TRIGGER items_version_update; DROP TRIGGER items_version_delete;
-      DROP TRIGGER root_causes_version_insert; DROP TRIGGER root_causes_version_delete; DROP TABLE data_versions; PRAGMA user_version = ${v}`);
+    const db = new Database(t.path);
+    for (const m of migrations.slice(0, v)) db.exec(m);
+    db.pragma(`user_version = ${v}`);
     buildSyntheticWorkspace(db, 200);
     db.close();
     const ws = new Workspace(openWorkspace(t.path));
