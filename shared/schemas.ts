@@ -94,6 +94,14 @@ export const SaveLabelBody = Type.Object({
 });
 export type SaveLabelBody = Static<typeof SaveLabelBody>;
 
+/** "Keep label — judge wrong" on one disagreement of a run (annotator defaults to the criterion's principal). */
+export const JudgeWrongBody = Type.Object({ runId: Id, itemId: Id, annotator: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+export type JudgeWrongBody = Static<typeof JudgeWrongBody>;
+export const JudgeWrongReviewSchema = Type.Object({
+  runId: Type.Integer(), itemId: Type.Integer(), criterionId: Type.Integer(), labelId: Type.Integer(), annotator: Type.String(), decidedAt: Type.String(),
+});
+export type JudgeWrongReviewSchema = Static<typeof JudgeWrongReviewSchema>;
+
 export const ImportLabelsBody = Type.Object({
   /** the file's text (or send contentBase64) */
   content: Type.Optional(Type.String()),

@@ -11,6 +11,7 @@ import { cacheRepository } from './cache.ts';
 import { alignmentRepository } from './alignment.ts';
 import { failureModesRepository } from './failureModes.ts';
 import { confirmationsRepository } from './confirmations.ts';
+import { judgeWrongRepository } from './judgeWrong.ts';
 
 export type { DB } from './open.ts';
 export { explainWriteError, readOnlyReason } from './open.ts';
@@ -33,6 +34,7 @@ export function createRepositories(db: DB) {
     alignment: alignmentRepository(db),
     failureModes: failureModesRepository(db),
     confirmations: confirmationsRepository(db),
+    judgeWrong: judgeWrongRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -5,10 +5,12 @@ import { isPass } from '../../shared/verdicts.ts';
 import { wilsonInterval } from '../../shared/stats/index.ts';
 import { SMALL_SLICE } from '../../shared/metrics/report.ts';
 import { dimensionValue } from '../services/dimensions.ts';
+import { JudgeWrongReviews } from '../services/judge-wrong.ts';
 
 /** Routes that exist for the web UI's screens: compact views the other routes do not give in one call. */
 export const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
+  const judgeWrong = new JudgeWrongReviews(ws);
 
   /**
    * The expert's review queue: every item of the criterion's dataset (optionally one split or one
@@ -85,6 +87,6 @@ export const uiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const rootCauses = [...counts.entries()]
       .map(([tag, t]) => ({ tag, count: t.count, share: taggedItems ? t.count / taggedItems : 0, failedShare: failed ? t.failedCount / failed : null }))
       .sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
-    return { scale: c.scale, labelled, failed, byDimension, rootCauses, taggedItems };
+    return { scale: c.scale, labelled, failed, byDimension, rootCauses, taggedItems, judgeWrong: judgeWrong.summary(c) };
   });
 };

@@ -1,6 +1,6 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
 import type {
-  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
+  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, JudgeWrongReview, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
   RunCostPreview, RunProgress, VersionWithEndpoint, Criterion,
 } from './types.ts';
@@ -90,6 +90,8 @@ export const api = {
 
   labelHistory: (criterionId: number, itemId: number) => get<Label[]>(`/criteria/${criterionId}/items/${itemId}/labels`),
   saveLabel: (criterionId: number, body: SaveLabel) => post<Label>(`/criteria/${criterionId}/labels`, body),
+  judgeWrong: (criterionId: number, runId: number) => get<JudgeWrongReview[]>(`/criteria/${criterionId}/judge-wrong${qs({ run: runId })}`),
+  keepLabel: (criterionId: number, body: { runId: number; itemId: number; annotator?: string }) => post<JudgeWrongReview>(`/criteria/${criterionId}/judge-wrong`, body),
   rootCauses: (criterionId: number) => get<Record<string, string[]>>(`/criteria/${criterionId}/root-causes`),
   addRootCause: (criterionId: number, itemId: number, tag: string) =>
     post<{ itemId: number; tags: string[] }>(`/criteria/${criterionId}/root-causes`, { itemId, tag }),

@@ -158,4 +158,9 @@ export interface ErrorAnalysis {
   byDimension: FailureSlice[];
   rootCauses: Array<{ tag: string; count: number; share: number; failedShare: number | null }>;
   taggedItems: number;
+  /** "Keep label — judge wrong" decisions on the criterion: distinct items, decisions (run × item), runs */
+  judgeWrong: { decisions: number; items: number; runs: number };
 }
+
+/** A stored "Keep label — judge wrong" decision on one disagreement of a run. */
+export interface JudgeWrongReview { runId: number; itemId: number; criterionId: number; labelId: number; annotator: string; decidedAt: string }
