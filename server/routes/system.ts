@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { commandDbArg } from '../services/workspace-location.ts';
 import { AnyObject } from '../../shared/schemas.ts';
 
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -9,5 +10,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/config', { schema: { response: { 200: AnyObject } } }, async () => ({
     endpoint: app.workspace.engine.endpointOf({ baseUrl: null, apiKeyEnv: 'OPENAI_API_KEY' }),
     prices: app.workspace.repos.prices.list(),
+    /** what a command pasted in the repository needs to reach this workspace (`--db`, null for the default) */
+    workspace: { dbArg: commandDbArg(app.workspace.repos.db.name) },
   }));
 };

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { childEnv } from '../support/cli.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -181,7 +183,13 @@ describe('the trust report in the browser', () => {
     await page.getByLabel('use the lower 95% bound').check();
     await result.filter({ hasText: 'lower 95% bound' }).waitFor();
     const command = await page.getByTestId('gate-command').innerText();
-    expect(command).toBe(`concur gate --dataset acme-billing-support --criterion "Resolves the customer's billing issue correctly and safely" --run ${billingRun} --split test --min-kappa 0.1 --min-tnr 0.5 --lower-bound`);
+    // names the version and split (not the local run id), and the workspace, which is not the default one
+    expect(command).toBe(`npm run --silent concur -- gate --db ${wb.ws.repos.db.name} --dataset acme-billing-support --criterion 'Resolves the customer'\\''s billing issue correctly and safely' --version 1 --split test --min-kappa 0.1 --min-tnr 0.5 --lower-bound`);
+    // and works pasted into a shell in the repository: the same verdict as the panel, on the same run
+    const pasted = spawnSync('/bin/sh', ['-c', command], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+    expect(pasted.stderr).toBe('');
+    expect(pasted.status).toBe(0);
+    expect(pasted.stdout).toMatch(new RegExp(`^gate passed \\(run ${billingRun}, n = \\d+\\)$`, 'm'));
 
     await page.getByLabel('Min TPR').fill('2');
     await page.getByText('Min TPR must be a number from 0 to 1').waitFor();
@@ -271,11 +279,14 @@ describe('trust and import helpers', () => {
 
   it('writes a gate command a POSIX shell reads back as the same words', () => {
     expect(shellQuote('acme-billing')).toBe('acme-billing');
-    expect(shellQuote("the customer's bill")).toBe(`"the customer's bill"`);
+    // shared/shell.ts (POSIX single quotes; read back through /bin/sh in tests/shared/shell.test.ts)
+    expect(shellQuote("the customer's bill")).toBe(`'the customer'\\''s bill'`);
     expect(shellQuote('costs $5 "today"')).toBe(`'costs $5 "today"'`);
-    expect(shellQuote("it's $5")).toBe(`'it'\\''s $5'`);
-    expect(gateCommand({ dataset: 'd', criterion: 'c', runId: 4, split: 'test', thresholds: { minAgreement: 0.9, minTnr: 0.8 }, lowerBound: true }))
-      .toBe('concur gate --dataset d --criterion c --run 4 --split test --min-agreement 0.9 --min-tnr 0.8 --lower-bound');
+    expect(gateCommand({ dataset: 'd', criterion: 'c', version: 3, runId: 4, split: 'test', thresholds: { minAgreement: 0.9, minTnr: 0.8 }, lowerBound: true, dbArg: null }))
+      .toBe('npm run --silent concur -- gate --dataset d --criterion c --version 3 --split test --min-agreement 0.9 --min-tnr 0.8 --lower-bound');
+    // an imported run is named by its id; a workspace that is not the default by --db
+    expect(gateCommand({ dataset: 'd', criterion: 'c', version: null, runId: 4, split: 'all', thresholds: { minKappa: 0.6 }, lowerBound: false, dbArg: 'data/my ws.sqlite' }))
+      .toBe("npm run --silent concur -- gate --db 'data/my ws.sqlite' --dataset d --criterion c --run 4 --split all --min-kappa 0.6");
   });
 
   it("quotes the pair's kappa as the ceiling with two annotators and Fleiss' kappa with three", () => {

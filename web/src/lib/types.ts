@@ -39,7 +39,7 @@ export interface CriterionDetail extends Criterion {
 }
 
 export interface EndpointInfo { baseUrl: string; apiKeyEnv: string; keyPresent: boolean; configured: boolean; problem?: string | null }
-export interface AppConfig { endpoint: EndpointInfo }
+export interface AppConfig { endpoint: EndpointInfo; workspace: { dbArg: string | null } }
 export interface VersionWithEndpoint extends PromptVersion { endpoint: EndpointInfo }
 
 export interface PreviewRow {
