@@ -196,15 +196,23 @@ describe('the trust report in the browser', () => {
   });
 
   it('refuses a corrected pass rate in words until the version judged unlabelled items, then shows it', async () => {
+    const failed: string[] = [];
+    page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
     await page.goto(`${wb.url}/#/c/${billing}/trust`);
-    // the sample is fully labelled: no unlabelled item to correct a pass rate on
+    // the sample is fully labelled, so the panel starts on the dataset of unlabelled traffic, which v1 never judged
     const refused = page.getByTestId('corrected-rate-refused');
-    await refused.waitFor();
-    expect(await refused.innerText()).toContain('has not judged any unlabelled items of "acme-billing-support"');
-    expect(await page.getByTestId('judge-unlabelled').isDisabled()).toBe(true);
+    await refused.filter({ hasText: 'v1 has not judged the items of "billing-march" yet' }).waitFor();
+    expect(await page.getByLabel('Unlabelled items of').inputValue()).toBe('billing-march');
+    await page.getByTestId('run-cost').filter({ hasText: '40 requests' }).waitFor();
+    expect(await refused.innerText()).not.toMatch(/\bon:/);
+
+    // the criterion's own dataset has nothing unlabelled: said, and nothing asked of the server
+    await page.getByLabel('Unlabelled items of').selectOption('acme-billing-support');
+    await refused.filter({ hasText: '“acme-billing-support” has no unlabelled items' }).waitFor();
+    expect(await page.getByTestId('judge-unlabelled').count()).toBe(0);
+    expect(failed).toEqual([]); // no 4xx/5xx on the way
 
     await page.getByLabel('Unlabelled items of').selectOption('billing-march');
-    await refused.filter({ hasText: 'billing-march' }).waitFor();
     await page.getByTestId('run-cost').filter({ hasText: '40 requests' }).waitFor();
     const button = page.getByTestId('judge-unlabelled');
     expect(await button.innerText()).toBe('Judge the 40 items of billing-march with v1');
