@@ -268,6 +268,24 @@ describe('the trust report in the browser', () => {
     expect(wb.ws.repos.datasets.byName('northwind-broken')).toBeFalsy();
   });
 
+  it('runs self-agreement from the screen: the cost first, then progress, then the k-sample figures', async () => {
+    const before = wb.fake.count();
+    await page.goto(`${wb.url}/#/c/${billing}/trust`);
+    const samples = page.getByTestId('rerun-samples');
+    await samples.getByRole('button', { name: /Run v1 on test with 3 samples per item/ }).click();
+    const cost = samples.getByTestId('rerun-cost');
+    await cost.waitFor();
+    const testItems = wb.ws.repos.items.all(wb.ws.dataset('acme-billing-support').id).filter((i) => i.split === 'test').length;
+    expect(await cost.innerText()).toContain(`${testItems * 3} requests`);
+    expect(wb.fake.count()).toBe(before); // nothing sent before "Start"
+    await cost.getByRole('button', { name: 'Start' }).click();
+    // the screen moves to the new run, which judged every test item three times
+    await page.getByTestId('self-agreement').filter({ hasText: 'over 3 samples per item' }).waitFor();
+    const newest = wb.ws.repos.runs.list(billing).sort((a, b) => b.id - a.id)[0]!;
+    expect(newest).toMatchObject({ samples: 3, split: 'test', status: 'done' });
+    expect(page.url()).toContain(`run=${newest.id}`);
+  });
+
   it('reports no page errors along the way', () => {
     // a 400 is how the server refuses a corrected pass rate (the UI shows its reason); the browser logs it anyway
     expect(wb.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);

@@ -68,7 +68,11 @@ export interface NewCriterion {
 /** A file's text, or its bytes in base64 when it is not valid UTF-8. */
 export interface UploadBody { content?: string; contentBase64?: string; filename: string; map?: Record<string, string> }
 /** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
-export interface NewRun { version: number; split: string; scope?: 'labelled' | 'all'; on?: string }
+export interface NewRun {
+  version: number; split: string; scope?: 'labelled' | 'all'; on?: string;
+  /** consistency reruns: k samples per item, few-shot examples shuffled with a seed, A and B swapped */
+  samples?: number; permuteSeed?: number; swap?: boolean;
+}
 export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }
 export interface ForeignImportBody {
   fileName: string; text: string; format?: ForeignFormat; dataset: string; criterion?: string; annotator?: string; runName?: string;
