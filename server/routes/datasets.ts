@@ -16,7 +16,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/datasets/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: ImportBody, response: { 200: AnyObject } } }, async (req) =>
     ws.importItems(req.body.name, sourceFromBody(req.body), req.body.map));
 
-  /** Parses an upload without writing: the first rows as they would be imported, or the first error. */
+  /** Parses an upload without writing: the first rows as they would be imported, or its problems (every one up to 50, with the count of the rest). */
   app.post('/datasets/preview', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: PreviewImportBody, response: { 200: AnyObject } } }, async (req) => {
     const src = sourceFromBody(req.body);
     const columns = [...new Set(src.records.slice(0, 100).flatMap((r) => Object.keys(r.fields)))];
@@ -24,7 +24,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const items = parseItems(src, req.body.map);
       return { ok: true, total: items.length, columns, rows: items.slice(0, 10), error: null, ...src.warnings!.summary() };
     } catch (e) {
-      if (e instanceof InputError) return { ok: false, total: src.records.length, columns, rows: [], error: { message: e.message, line: e.line, field: e.field } };
+      if (e instanceof InputError) return { ok: false, total: src.records.length, columns, rows: [], error: { message: e.message, line: e.line, field: e.field, errors: e.errors, moreErrors: e.moreErrors } };
       throw e;
     }
   });

@@ -14,6 +14,8 @@ export class ApiError extends Error {
 
 export interface ErrorBody {
   error: string; field?: string | null; file?: string; line?: number | null; current?: unknown;
+  /** an input file's problems, every one up to 50, and how many more there are */
+  errors?: Array<{ file: string; line: number | null; field: string | null; message: string }>; moreErrors?: number;
   /** stable snake_case reason, e.g. workspace_busy (another process holds the workspace's lock) or workspace_read_only */
   code?: string;
   /** the id of a 500 in the server's stderr log */

@@ -48,11 +48,14 @@ export interface PreviewRow {
 }
 export interface ImportPreview {
   ok: boolean; total: number; columns: string[]; rows: PreviewRow[];
-  error: { message: string; line: number | null; field: string | null } | null;
+  error: ({ message: string; line: number | null; field: string | null } & Partial<InputProblems>) | null;
   /** what the import will change (only when ok) */
   warnings?: ImportWarnings['warnings']; moreWarnings?: number;
 }
 export type { ImportWarning, ImportWarnings } from '../../../shared/types.ts';
+/** Every problem of an input file (up to 50) and the count of the rest: a 400's body, and a failed preview's. */
+export interface InputProblem { file: string; line: number | null; field: string | null; message: string }
+export interface InputProblems { errors: InputProblem[]; moreErrors: number }
 export interface ImportResult extends ImportWarnings { dataset: Dataset; created: number; updated: number; total: number }
 
 export interface Confusion { labels: readonly string[]; matrix: number[][] }
