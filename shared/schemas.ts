@@ -49,6 +49,8 @@ export const ImportBody = Type.Object({
   filename: Type.Optional(Type.String({ maxLength: 500 })),
   format: Type.Optional(FormatSchema),
   map: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** split shares (percent) for a dataset this import creates; default 20/50/30 */
+  splits: Type.Optional(Type.Object({ train: Type.Integer({ minimum: 0, maximum: 100 }), dev: Type.Integer({ minimum: 0, maximum: 100 }), test: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false })),
 });
 export type ImportBody = Static<typeof ImportBody>;
 

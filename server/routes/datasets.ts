@@ -14,7 +14,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ws.repos.datasets.list().map((d) => ({ ...d, criteria: ws.repos.criteria.list(d.id) })));
 
   app.post('/datasets/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: ImportBody, response: { 200: AnyObject } } }, async (req) =>
-    ws.importItems(req.body.name, sourceFromBody(req.body), req.body.map));
+    ws.importItems(req.body.name, sourceFromBody(req.body), req.body.map, req.body.splits));
 
   /** Parses an upload without writing: the first rows as they would be imported, or its problems (every one up to 50, with the count of the rest). */
   app.post('/datasets/preview', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: PreviewImportBody, response: { 200: AnyObject } } }, async (req) => {

@@ -2,7 +2,7 @@ import type { Repositories } from '../db/index.ts';
 import type { Criterion, Dataset, ImportWarnings, Run } from '../../shared/types.ts';
 import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
 import { InputError, isObject, MAX_JSON_DEPTH, ProblemCollector, tooDeepField, type SourceRecord } from './records.ts';
-import { assignSplit } from './splits.ts';
+import { assignSplit, checkSplits } from './splits.ts';
 import { ImportWarningList } from './import-warnings.ts';
 import type { NewItem } from '../db/items.ts';
 import type { NewLabel } from '../db/labels.ts';
@@ -178,6 +178,7 @@ export interface ItemImportResult extends ImportWarnings { dataset: Dataset; cre
  * written in one transaction, so a bad file changes nothing. Re-importing an id updates it.
  */
 export function importItems(repos: Repositories, datasetName: string, src: ImportSource, map: FieldMap = {}, splits?: Dataset['splits']): ItemImportResult {
+  checkSplits(datasetName, repos.datasets.byName(datasetName) ?? null, splits);
   if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
   const items = parseItems(src, map);
   return repos.db.transaction(() => {

@@ -4,7 +4,7 @@ import type { Repositories } from '../db/index.ts';
 import type { Dataset } from '../../shared/types.ts';
 import { checkDepth, InputError, isObject, ProblemCollector } from './records.ts';
 import { parseItems, type FieldMap, type ItemImportResult } from './imports.ts';
-import { assignSplit } from './splits.ts';
+import { assignSplit, checkSplits } from './splits.ts';
 import { decodeLine, ImportWarningList, INVALID_UTF8 } from './import-warnings.ts';
 
 export interface StreamImportOptions {
@@ -42,7 +42,7 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
 
   const run = db.transaction((): ItemImportResult => {
     seen.clear();
-    const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', opts.splits);
+    const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', checkSplits(datasetName, null, opts.splits));
     let created = 0, total = 0;
     const ignoredFields = new Set<string>();
     // every line's problem is collected (up to MAX_LISTED_ERRORS listed); any problem rolls the whole import back

@@ -94,8 +94,8 @@ export class Workspace {
     return v;
   }
 
-  importItems(datasetName: string, src: ImportSource, map?: FieldMap) {
-    return importItems(this.repos, datasetName, src, map);
+  importItems(datasetName: string, src: ImportSource, map?: FieldMap, splits?: Dataset['splits']) {
+    return importItems(this.repos, datasetName, src, map, splits);
   }
 
   addCriterion(datasetRef: string | number, input: { name: string; description?: string; scale?: Scale; levels?: number | null; passAt?: number | null; principalAnnotator?: string; targetAgreement?: number }): Criterion {

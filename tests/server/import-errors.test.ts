@@ -79,3 +79,49 @@ describe('an import lists every problem of a file', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
+
+describe('split shares at import', () => {
+  const file = jsonl(Array.from({ length: 200 }, (_, i) => ({ id: `i${i}`, input: `q${i}`, output: `a${i}` })));
+
+  it('sets them when the import creates the dataset, refuses bad or different ones, and changes nothing then', async () => {
+    t = tempWorkspace();
+    const app = await buildTestApp({ workspace: t.ws });
+    try {
+      const post = (payload: object) => app.inject({ method: 'POST', url: '/api/datasets/import', payload: { content: file, filename: 'x.jsonl', ...payload } });
+      const bad = await post({ name: 'd', splits: { train: 10, dev: 10, test: 10 } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ field: 'splits', error: 'splits: train + dev + test must add up to 100 (got 10 + 10 + 10 = 30)' });
+      expect(t.ws.repos.datasets.byName('d')).toBeUndefined();
+      const ok = await post({ name: 'd', splits: { train: 0, dev: 100, test: 0 } });
+      expect(ok.statusCode).toBe(200);
+      expect(t.ws.dataset('d').splits).toEqual({ train: 0, dev: 100, test: 0 });
+      expect(new Set(t.ws.repos.items.all(t.ws.dataset('d').id).map((i) => i.split))).toEqual(new Set(['dev']));
+      const before = rowCounts(t.ws.repos.db);
+      const other = await post({ name: 'd', splits: { train: 20, dev: 50, test: 30 } });
+      expect(other.statusCode).toBe(400);
+      expect(other.json().error).toContain('dataset "d" exists with train/dev/test 0/100/0');
+      expect(rowCounts(t.ws.repos.db)).toEqual(before);
+      // without shares: the default for a new dataset
+      expect((await post({ name: 'e' })).statusCode).toBe(200);
+      expect(t.ws.dataset('e').splits).toEqual({ train: 20, dev: 50, test: 30 });
+    } finally { await app.close(); }
+  });
+
+  it('concur import --splits (the real executable), streamed JSONL', async () => {
+    t = tempWorkspace();
+    t.ws.repos.db.close();
+    const dir = mkdtempSync(join(tmpdir(), 'concur-splits-'));
+    try {
+      const path = join(dir, 'items.jsonl');
+      writeFileSync(path, file);
+      const bad = await concur(['import', path, '--dataset', 'd', '--splits', '50/50', '--db', t.path]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe('concur: --splits: "50/50" is not train/dev/test percents such as 20/50/30\n');
+      const ok = await concur(['import', path, '--dataset', 'd', '--splits', '50/25/25', '--db', t.path]);
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      const db = new Database(t.path, { readonly: true });
+      try { expect(db.prepare("SELECT split_train, split_dev, split_test FROM datasets WHERE name = 'd'").get()).toEqual({ split_train: 50, split_dev: 25, split_test: 25 }); } finally { db.close(); }
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});

@@ -2,7 +2,7 @@
 import type {
   AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, JudgeWrongReview, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, Dataset, ImportWarnings,
 } from './types.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
@@ -87,7 +87,9 @@ export const api = {
   items: (datasetId: number, q: ItemsQuery) => get<ItemPage>(`/datasets/${datasetId}/items${qs({ ...q })}`),
   item: (id: number) => get<Item>(`/items/${id}`),
   previewImport: (body: UploadBody) => post<ImportPreview>('/datasets/preview', body),
-  importItems: (body: UploadBody & { name: string }) => post<ImportResult>('/datasets/import', body),
+  importItems: (body: UploadBody & { name: string; splits?: Dataset['splits'] }) => post<ImportResult>('/datasets/import', body),
+  importLabels: (criterionId: number, body: UploadBody & { annotator?: string }) => post<ImportWarnings & { added: number; unchanged: number; total: number }>(`/criteria/${criterionId}/labels/import`, body),
+  importRun: (criterionId: number, body: UploadBody & { name: string }) => post<Run & ImportWarnings>(`/criteria/${criterionId}/runs/import`, body),
 
   addCriterion: (datasetId: number, body: NewCriterion) => post<Criterion>(`/datasets/${datasetId}/criteria`, body),
   criterion: (id: number) => get<CriterionDetail>(`/criteria/${id}`),
