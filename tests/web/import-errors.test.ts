@@ -69,7 +69,7 @@ describe('import problems in the browser', () => {
     await page.goto(`${wb.url}/#/import`);
     await page.reload(); // the criterion was added behind the page's back
     await page.getByTestId('holds-choice').getByText('labels for a criterion').click();
-    await page.getByLabel('Criterion', { exact: true }).selectOption({ label: 'shares · Correct' });
+    await page.getByLabel('Criterion the file is for').selectOption({ label: 'shares · Correct' });
     await chooseFile(page, 'labels.jsonl', jsonl([{ id: 's1', verdict: 'pass' }, { id: 'zz', verdict: 'pass' }, { id: 's2', verdict: 'meh' }]));
     await page.getByRole('button', { name: 'Import labels' }).click();
     const rows = page.getByTestId('import-problems').locator('tbody tr');
