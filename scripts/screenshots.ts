@@ -127,6 +127,13 @@ async function main() {
     await chooseFile(page, 'tickets-broken.jsonl', '{"id":"t1","input":"Refund?","output":"Yes."}\n{"id":"t2","input":"Invoice?"}\n');
     await page.getByTestId('import-error').waitFor();
     await page.screenshot({ path: join(OUT, 'import-error.png') });
+    // labels for a criterion, from the same screen
+    await page.getByTestId('holds-choice').getByText('labels for a criterion').click();
+    await page.getByLabel('Criterion the file is for').selectOption({ index: 1 });
+    await chooseFile(page, 'second-annotator.jsonl', readFileSync(join(SAMPLE, 'labels-second-annotator.jsonl'), 'utf8'));
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(OUT, 'import-labels.png') });
+    await page.getByTestId('holds-choice').getByText('items (a dataset)').click();
     const datasetId = wb.ws.dataset('acme-billing-support').id;
     await shot('dataset-items', `/datasets/${datasetId}`, (p) => p.getByTestId('items-table').waitFor());
   });
@@ -152,6 +159,12 @@ async function main() {
     const v1Run = wb.ws.repos.runs.list(criterionId).find((r) => r.versionNumber === 1)!;
     await shot('disagreements', `/c/${criterionId}/disagreements?run=${v1Run.id}`, (p) => p.getByTestId('disagreement').first().getByText('Input').waitFor());
     await shot('compare', `/c/${criterionId}/compare`, (p) => p.getByTestId('compare-metrics').waitFor());
+    // a fixed item opened from Compare: the expert's critique beside both judges'
+    await page.locator('.changes.fixed').getByTestId('open-change').first().click();
+    await page.getByRole('dialog').waitFor();
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(OUT, 'compare-item.png') });
+    await page.keyboard.press('Escape');
     await shot('error-analysis', `/c/${criterionId}/errors`, (p) => p.getByTestId('failure-by-dimension').waitFor());
     await shot('dashboard-pairwise', `/c/${pairwiseId}/dashboard`, (p) => p.getByTestId('confusion-matrix').waitFor());
   });

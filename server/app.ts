@@ -8,6 +8,7 @@ import { WEB_OUT } from './paths.ts';
 import { randomUUID } from 'node:crypto';
 import type { Workspace } from './services/workspace.ts';
 import { UserError } from './services/errors.ts';
+import { InputError } from './services/records.ts';
 import { LabelConflictError, explainWriteError } from './db/index.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { criterionRoutes } from './routes/criteria.ts';
@@ -96,6 +97,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (err instanceof UserError) {
       const body: Record<string, unknown> = { error: err.message, code: err.code };
       if (err.file !== null) Object.assign(body, { file: err.file, line: err.line, field: err.field });
+      // an input file's problems, every one (up to 50) with the count of the rest
+      if (err instanceof InputError) Object.assign(body, { errors: err.errors, moreErrors: err.moreErrors });
       else if (err.field !== null) body.field = err.field;
       if (err.retryable) { body.retryable = true; reply.header('retry-after', '1'); }
       return reply.code(err.status).send(body);

@@ -46,6 +46,8 @@ export const ImportBody = Type.Object({
   filename: Type.Optional(Type.String({ maxLength: 500 })),
   format: Type.Optional(FormatSchema),
   map: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** split shares (percent) for a dataset this import creates; default 20/50/30 */
+  splits: Type.Optional(Type.Object({ train: Type.Integer({ minimum: 0, maximum: 100 }), dev: Type.Integer({ minimum: 0, maximum: 100 }), test: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false })),
 });
 export type ImportBody = Static<typeof ImportBody>;
 
@@ -90,6 +92,14 @@ export const SaveLabelBody = Type.Object({
   expectedId: Type.Union([Id, Type.Null()]),
 });
 export type SaveLabelBody = Static<typeof SaveLabelBody>;
+
+/** "Keep label — judge wrong" on one disagreement of a run (annotator defaults to the criterion's principal). */
+export const JudgeWrongBody = Type.Object({ runId: Id, itemId: Id, annotator: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+export type JudgeWrongBody = Static<typeof JudgeWrongBody>;
+export const JudgeWrongReviewSchema = Type.Object({
+  runId: Type.Integer(), itemId: Type.Integer(), criterionId: Type.Integer(), labelId: Type.Integer(), annotator: Type.String(), decidedAt: Type.String(),
+});
+export type JudgeWrongReviewSchema = Static<typeof JudgeWrongReviewSchema>;
 
 export const ImportLabelsBody = Type.Object({
   /** the file's text (or send contentBase64) */

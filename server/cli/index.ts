@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../services/errors.ts';
+import { InputError } from '../services/records.ts';
 import { explainWriteError } from '../db/index.ts';
 import { openedWorkspace } from './common.ts';
 import type { CliContext } from './common.ts';
@@ -84,6 +85,11 @@ export async function cli(argv: string[]) {
     const debug = process.env.CONCUR_DEBUG === '1';
     if (e instanceof UserError) {
       console.error(`concur: ${e.message}`);
+      // an input file's other problems, one line each (the first is the message above)
+      if (e instanceof InputError && e.errors.length > 1) {
+        for (const p of e.errors.slice(1)) console.error(`  ${p.file}${p.line !== null ? `:${p.line}` : ''}${p.field ? `: field "${p.field}"` : ''}: ${p.message}`);
+        if (e.moreErrors) console.error(`  … and ${e.moreErrors} more (only the first ${e.errors.length} are listed)`);
+      }
       if (debug) console.error(e.cause ?? e);
     } else {
       const message = e instanceof Error ? e.message : String(e);

@@ -13,6 +13,7 @@ import { failureModesRepository } from './failureModes.ts';
 import { confirmationsRepository } from './confirmations.ts';
 import { tasksRepository } from './tasks.ts';
 import { optimizationsRepository } from './optimizations.ts';
+import { judgeWrongRepository } from './judgeWrong.ts';
 
 export type { DB } from './open.ts';
 export { explainWriteError, readOnlyReason } from './open.ts';
@@ -37,6 +38,7 @@ export function createRepositories(db: DB) {
     confirmations: confirmationsRepository(db),
     tasks: tasksRepository(db),
     optimizations: optimizationsRepository(db),
+    judgeWrong: judgeWrongRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

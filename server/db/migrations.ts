@@ -456,4 +456,18 @@ export const migrations: string[] = [
   );
   `,
   // ─── end of optimizer ───
+  // 8: "Keep label — judge wrong": the expert reviewed a disagreement of a run and stands by the
+  // label. A decision stored in the workspace (who, when, which run, which label), seen by all.
+  `
+  CREATE TABLE judge_wrong_reviews (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    criterion_id INTEGER NOT NULL REFERENCES criteria(id) ON DELETE CASCADE,
+    label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (run_id, item_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX judge_wrong_reviews_criterion ON judge_wrong_reviews(criterion_id);
+  `,
 ];

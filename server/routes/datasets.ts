@@ -12,9 +12,9 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/datasets', { schema: { response: { 200: Type.Array(DatasetSummarySchema) } } }, async () => datasetSummaries(ws));
 
   app.post('/datasets/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: ImportBody, response: { 200: ItemImportResultSchema } } }, async (req) =>
-    ws.importItems(req.body.name, sourceFromBody(req.body), req.body.map));
+    ws.importItems(req.body.name, sourceFromBody(req.body), req.body.map, req.body.splits));
 
-  /** Parses an upload without writing: the first rows as they would be imported, or the first error. */
+  /** Parses an upload without writing: the first rows as they would be imported, or its problems (every one up to 50, with the count of the rest). */
   app.post('/datasets/preview', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: PreviewImportBody, response: { 200: ImportPreviewSchema } } }, async (req) =>
     previewImport(sourceFromBody(req.body), req.body.map));
 

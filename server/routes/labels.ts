@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { Id, IdParams, ImportLabelsBody, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
+import { Id, IdParams, ImportLabelsBody, JudgeWrongBody, JudgeWrongReviewSchema, LabelSchema, RootCauseBody, SaveLabelBody } from '../../shared/schemas.ts';
 import { ItemTagsSchema, LabelExportRowSchema, RootCausesSchema } from '../../shared/api/criteria.ts';
 import { LabelImportResultSchema } from '../../shared/api/datasets.ts';
 import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
+import { JudgeWrongReviews } from '../services/judge-wrong.ts';
 import { sourceFromBody } from './body.ts';
 import { rootCauseTags, tagRootCause, untagRootCause } from '../services/labelling.ts';
 
 export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
+  const judgeWrong = new JudgeWrongReviews(ws);
 
   app.get('/criteria/:id/labels', {
     schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(LabelSchema) } },
@@ -37,6 +39,14 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/criteria/:id/labels/export', { schema: { params: IdParams, querystring: Type.Object({ annotator: Type.Optional(Type.String()) }), response: { 200: Type.Array(LabelExportRowSchema) } } }, async (req) =>
     ws.exportLabels(ws.criterionById(req.params.id), req.query.annotator));
+
+  /** "Keep label — judge wrong": a stored decision on one disagreement of a run (the first one stands). */
+  app.post('/criteria/:id/judge-wrong', { schema: { params: IdParams, body: JudgeWrongBody, response: { 201: JudgeWrongReviewSchema } } }, async (req, reply) =>
+    reply.code(201).send(judgeWrong.keep(ws.criterionById(req.params.id), req.body)));
+
+  app.get('/criteria/:id/judge-wrong', {
+    schema: { params: IdParams, querystring: Type.Object({ run: Id }), response: { 200: Type.Array(JudgeWrongReviewSchema) } },
+  }, async (req) => judgeWrong.ofRun(ws.criterionById(req.params.id), req.query.run));
 
   app.get('/criteria/:id/root-causes', { schema: { params: IdParams, response: { 200: RootCausesSchema } } }, async (req) => rootCauseTags(ws, req.params.id));
 

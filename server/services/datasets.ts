@@ -1,3 +1,5 @@
+import type { InputProblem } from './records.ts';
+import type { ImportWarning } from '../../shared/types.ts';
 /** Datasets and their items as the API and the screens read them: summaries, detail, upload previews, item search. */
 import type { Criterion, Dataset, DimensionSummary, Item, Label, Split } from '../../shared/types.ts';
 import { dimensionSummary } from './dimensions.ts';
@@ -22,7 +24,10 @@ export function datasetDetail(ws: Workspace, ref: number | string): Dataset & { 
 
 export interface ImportPreview {
   ok: boolean; total: number; columns: string[]; rows: NewItem[];
-  error: { message: string; line: number | null; field: string | null } | null;
+  /** every problem of the file (up to 50, with the count of the rest) when it would not import */
+  error: { message: string; line: number | null; field: string | null; errors: InputProblem[]; moreErrors: number } | null;
+  /** what the import will change (only when ok) */
+  warnings?: ImportWarning[]; moreWarnings?: number;
 }
 
 /** Parses an upload without writing: its columns, the first rows as they would be imported, or the first error. */
@@ -33,7 +38,7 @@ export function previewImport(src: ImportSource, map?: FieldMap): ImportPreview 
     const items = parseItems(src, map);
     return { ok: true, total: items.length, columns: [...columns], rows: items.slice(0, 10), error: null, ...(src.warnings?.summary() ?? { warnings: [], moreWarnings: 0 }) };
   } catch (e) {
-    if (e instanceof InputError) return { ok: false, total: src.records.length, columns: [...columns], rows: [], error: { message: e.message, line: e.line, field: e.field } };
+    if (e instanceof InputError) return { ok: false, total: src.records.length, columns: [...columns], rows: [], error: { message: e.message, line: e.line, field: e.field, errors: e.errors, moreErrors: e.moreErrors } };
     throw e;
   }
 }

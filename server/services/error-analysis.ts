@@ -1,3 +1,4 @@
+import { JudgeWrongReviews } from './judge-wrong.ts';
 import type { Criterion } from '../../shared/types.ts';
 import { isPass } from '../../shared/verdicts.ts';
 import { wilsonInterval } from '../../shared/stats/index.ts';
@@ -23,6 +24,8 @@ export interface ErrorAnalysis {
   /** each tag's item count, share of tagged items, and share of failed items carrying it (null when none failed) */
   rootCauses: Array<{ tag: string; count: number; share: number; failedShare: number | null }>;
   taggedItems: number;
+  /** disagreements reviewed as "keep label — judge wrong": decisions, distinct items and runs */
+  judgeWrong: { decisions: number; items: number; runs: number };
 }
 
 /**
@@ -68,5 +71,5 @@ export function errorAnalysis(ws: Workspace, criterionId: number): ErrorAnalysis
   const rootCauses = [...counts.entries()]
     .map(([tag, t]) => ({ tag, count: t.count, share: taggedItems ? t.count / taggedItems : 0, failedShare: failed ? t.failedCount / failed : null }))
     .sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
-  return { scale: c.scale, labelled, failed, byDimension, rootCauses, taggedItems };
+  return { scale: c.scale, labelled, failed, byDimension, rootCauses, taggedItems, judgeWrong: new JudgeWrongReviews(ws).summary(c) };
 }

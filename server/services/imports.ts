@@ -1,8 +1,8 @@
 import type { Repositories } from '../db/index.ts';
 import type { Criterion, Dataset, ImportWarnings, Run } from '../../shared/types.ts';
 import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
-import { InputError, isObject, MAX_JSON_DEPTH, tooDeepField, type SourceRecord } from './records.ts';
-import { assignSplit } from './splits.ts';
+import { InputError, isObject, MAX_JSON_DEPTH, ProblemCollector, tooDeepField, type SourceRecord } from './records.ts';
+import { assignSplit, checkSplits } from './splits.ts';
 import { ImportWarningList } from './import-warnings.ts';
 import type { NewItem } from '../db/items.ts';
 import type { NewLabel } from '../db/labels.ts';
@@ -97,11 +97,19 @@ function requireText(src: ImportSource, rec: SourceRecord, field: string, map: F
   return v;
 }
 
-/** Validates every record into an item, or throws the first problem; nothing is written here. */
+/** Validates every record into an item, or throws the problems found (every record's, up to MAX_LISTED_ERRORS); nothing is written here. */
 export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
   const seen = new Map<string, number>();
   const reportFields = fieldReporter(src, map, ITEM_FIELDS, 'dim.');
-  return src.records.map((rec) => {
+  const problems = new ProblemCollector();
+  const items: NewItem[] = [];
+  for (const rec of src.records) problems.record(() => items.push(parseItem(src, rec, map, seen, reportFields)));
+  problems.done();
+  return items;
+}
+
+function parseItem(src: ImportSource, rec: SourceRecord, map: FieldMap, seen: Map<string, number>, reportFields: (rec: SourceRecord) => void): NewItem {
+  {
     reportFields(rec);
     const externalId = requireText(src, rec, 'id', map);
     if (seen.has(externalId)) throw new InputError(src.name, rec.line, columnOf(map, 'id'), `duplicate id "${externalId}" (also on line ${seen.get(externalId)})`);
@@ -113,7 +121,7 @@ export function parseItems(src: ImportSource, map: FieldMap = {}): NewItem[] {
       externalId, input, output, outputB,
       context: parseContext(src, rec, map), dimensions: parseDimensions(src, rec, map), split: 'dev',
     };
-  });
+  }
 }
 
 function parseContext(src: ImportSource, rec: SourceRecord, map: FieldMap): Record<string, unknown> {
@@ -170,6 +178,7 @@ export interface ItemImportResult extends ImportWarnings { dataset: Dataset; cre
  * written in one transaction, so a bad file changes nothing. Re-importing an id updates it.
  */
 export function importItems(repos: Repositories, datasetName: string, src: ImportSource, map: FieldMap = {}, splits?: Dataset['splits']): ItemImportResult {
+  checkSplits(datasetName, repos.datasets.byName(datasetName) ?? null, splits);
   if (!src.records.length) throw new InputError(src.name, null, null, 'no records found');
   const items = parseItems(src, map);
   return repos.db.transaction(() => {
@@ -207,7 +216,11 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
   const reportFields = fieldReporter(src, map, LABEL_FIELDS);
   // item id + annotator → the line of its first row: a second row in the same file becomes the current label
   const firstRow = new Map<string, number>();
-  const rows: NewLabel[] = src.records.map((rec) => {
+  const problems = new ProblemCollector();
+  const rows: NewLabel[] = [];
+  for (const rec of src.records) problems.record(() => rows.push(labelRow(rec)));
+  problems.done();
+  function labelRow(rec: SourceRecord): NewLabel {
     reportFields(rec);
     const id = requireText(src, rec, 'id', map);
     const item = repos.items.byExternalId(criterion.datasetId, id);
@@ -225,7 +238,7 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
     if (before !== undefined) warningsOf(src).add(rec.line, columnOf(map, 'id'), `"${id}" by ${who} is also on line ${before}; both are kept in the history and this later row is the current label`);
     else firstRow.set(key, rec.line);
     return { itemId: item.id, annotator: who, verdict, critique: text(pick(rec, 'critique', map)) ?? '', ambiguous, source: 'import' };
-  });
+  }
   return repos.db.transaction(() => {
     let added = 0;
     for (const l of rows) {
@@ -248,7 +261,8 @@ export function importRun(repos: Repositories, criterion: Criterion, src: Import
   const seen = new Set<string>();
   let samples = 1;
   const reportFields = fieldReporter(src, map, RUN_FIELDS);
-  for (const rec of src.records) {
+  const problems = new ProblemCollector();
+  for (const rec of src.records) problems.record(() => {
     reportFields(rec);
     const id = requireText(src, rec, 'id', map);
     const item = repos.items.byExternalId(criterion.datasetId, id);
@@ -273,7 +287,8 @@ export function importRun(repos: Repositories, criterion: Criterion, src: Import
       error: verdict ? null : (givenError || 'no verdict in the imported row'),
       latencyMs: null, promptTokens: 0, completionTokens: 0, cost: 0, cached: false, attempts: 1,
     });
-  }
+  });
+  problems.done();
   return repos.db.transaction(() => {
     const itemIds = [...new Set(judgments.map((j) => j.itemId))];
     const run = repos.runs.create({

@@ -13,8 +13,59 @@ export interface SourceRecord { line: number; fields: Record<string, unknown> }
 /** An input problem that names the file, the line and, where known, the field. */
 export class InputError extends UserError {
   declare readonly file: string;
+  /** every problem found in the file, up to MAX_LISTED_ERRORS (a single error lists itself) */
+  errors: InputProblem[];
+  /** how many more problems were found beyond those listed */
+  moreErrors = 0;
   constructor(file: string, line: number | null, field: string | null, readonly reason: string) {
     super(`${file}${line !== null ? `:${line}` : ''}${field ? `: field "${field}"` : ''}: ${reason}`, { code: 'invalid_input', file, line, field });
+    this.errors = [{ file, line, field, message: reason }];
+  }
+}
+
+/** One problem of an input file: where (file, line, field) and what. */
+export interface InputProblem { file: string; line: number | null; field: string | null; message: string }
+
+/** How many problems of one file an error lists; the rest are counted (`moreErrors`). */
+export const MAX_LISTED_ERRORS = 50;
+
+/**
+ * Collects the problems of a file record by record instead of stopping at the first, so the user
+ * fixes them in one go. `done()` throws the first InputError carrying them all (its message says
+ * how many more there are); an import that collected any writes nothing.
+ */
+export class ProblemCollector {
+  private first: InputError | null = null;
+  private readonly listed: InputProblem[] = [];
+  private more = 0;
+
+  /** Runs `fn` (one record's checks); an InputError is recorded and `undefined` returned. */
+  record<T>(fn: () => T): T | undefined {
+    try { return fn(); } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      this.add(e);
+      return undefined;
+    }
+  }
+
+  add(e: InputError) {
+    this.first ??= e;
+    for (const p of e.errors) { if (this.listed.length < MAX_LISTED_ERRORS) this.listed.push(p); else this.more++; }
+    this.more += e.moreErrors;
+  }
+
+  get count() { return this.listed.length + this.more; }
+
+  /** Throws the problems found, if any. */
+  done() {
+    const e = this.first;
+    if (!e) return;
+    if (this.count > 1) {
+      e.errors = this.listed;
+      e.moreErrors = this.more;
+      e.message = `${e.message} (and ${this.count - 1} more problem${this.count === 2 ? '' : 's'} in this file)`;
+    }
+    throw e;
   }
 }
 
@@ -108,17 +159,21 @@ export function parseRecords(text: string, format: FileFormat, name: string, war
 function parseJsonl(text: string, name: string): SourceRecord[] {
   const out: SourceRecord[] = [];
   const lines = text.split(/\r?\n/);
+  const problems = new ProblemCollector();
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (!raw) continue;
-    let value: unknown;
-    try { value = JSON.parse(raw); } catch (e) {
-      throw new InputError(name, i + 1, null, `not valid JSON (${(e as Error).message})`);
-    }
-    if (!isObject(value)) throw new InputError(name, i + 1, null, 'expected a JSON object');
-    checkDepth(value, name, i + 1);
-    out.push({ line: i + 1, fields: value });
+    problems.record(() => {
+      let value: unknown;
+      try { value = JSON.parse(raw); } catch (e) {
+        throw new InputError(name, i + 1, null, `not valid JSON (${(e as Error).message})`);
+      }
+      if (!isObject(value)) throw new InputError(name, i + 1, null, 'expected a JSON object');
+      checkDepth(value, name, i + 1);
+      out.push({ line: i + 1, fields: value });
+    });
   }
+  problems.done();
   return out;
 }
 

@@ -2,9 +2,9 @@ import { importIdsRepository } from '../db/importIds.ts';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Repositories } from '../db/index.ts';
 import type { Dataset } from '../../shared/types.ts';
-import { checkDepth, InputError, isObject } from './records.ts';
+import { checkDepth, InputError, isObject, ProblemCollector } from './records.ts';
 import { parseItems, type FieldMap, type ItemImportResult } from './imports.ts';
-import { assignSplit } from './splits.ts';
+import { assignSplit, checkSplits } from './splits.ts';
 import { decodeLine, ImportWarningList, INVALID_UTF8 } from './import-warnings.ts';
 
 export interface StreamImportOptions {
@@ -42,10 +42,12 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
 
   const run = db.transaction((): ItemImportResult => {
     seen.clear();
-    const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', opts.splits);
+    const dataset = repos.datasets.byName(datasetName) ?? repos.datasets.create(datasetName, '', checkSplits(datasetName, null, opts.splits));
     let created = 0, total = 0;
     const ignoredFields = new Set<string>();
-    forEachLine(file, opts.chunkBytes ?? 1 << 20, (text, line, invalidUtf8) => {
+    // every line's problem is collected (up to MAX_LISTED_ERRORS listed); any problem rolls the whole import back
+    const problems = new ProblemCollector();
+    forEachLine(file, opts.chunkBytes ?? 1 << 20, (text, line, invalidUtf8) => problems.record(() => {
       const trimmed = text.trim();
       if (!trimmed) return;
       let value: unknown;
@@ -65,7 +67,8 @@ export function importItemsFromJsonl(repos: Repositories, datasetName: string, f
       item.split = assignSplit(item.externalId, dataset.splits);
       if (repos.items.upsert(dataset.id, item).created) created++;
       if (++total % every === 0) opts.onProgress?.(total);
-    });
+    }));
+    problems.done();
     if (!total) throw new InputError(file, null, null, 'no records found');
     seen.clear();
     return { dataset: repos.datasets.get(dataset.id)!, created, updated: total - created, total, ...warnings.summary() };

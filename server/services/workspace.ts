@@ -96,8 +96,8 @@ export class Workspace {
     return v;
   }
 
-  importItems(datasetName: string, src: ImportSource, map?: FieldMap) {
-    return importItems(this.repos, datasetName, src, map);
+  importItems(datasetName: string, src: ImportSource, map?: FieldMap, splits?: Dataset['splits']) {
+    return importItems(this.repos, datasetName, src, map, splits);
   }
 
   addCriterion(datasetRef: string | number, input: { name: string; description?: string; scale?: Scale; levels?: number | null; passAt?: number | null; principalAnnotator?: string; targetAgreement?: number }): Criterion {
@@ -194,7 +194,7 @@ export class Workspace {
   }
 
   /** The run a report is about: explicit, the latest finished run of a version, or the criterion's latest finished run. */
-  resolveRun(criterion: Criterion, q: { runId?: number; versionNumber?: number | 'published' }): Run {
+  resolveRun(criterion: Criterion, q: { runId?: number; versionNumber?: number | 'published'; split?: SplitFilter }): Run {
     if (q.versionNumber === 'published' && q.runId === undefined) {
       // the published version is measured by the test run its confirmation was made from
       const p = this.repos.confirmations.active(criterion.id);
@@ -213,8 +213,9 @@ export class Workspace {
     const runs = this.repos.runs.list(criterion.id);
     if (q.versionNumber !== undefined) {
       const v = this.version(criterion, q.versionNumber);
-      const r = measuringRun(runs, criterion.datasetId, { versionId: v.id });
-      if (!r) throw new NotFoundError(`version ${q.versionNumber} of "${criterion.name}" has no finished run yet`);
+      // the version's run that covers the split asked for (a newer dev run does not answer for test)
+      const r = measuringRun(runs, criterion.datasetId, { versionId: v.id, split: q.split });
+      if (!r) throw new NotFoundError(`version ${q.versionNumber} of "${criterion.name}" has no finished run${q.split ? ` on ${q.split}` : ''} yet`);
       return r;
     }
     const r = measuringRun(runs, criterion.datasetId);

@@ -38,7 +38,11 @@ export const TemplatePreviewSchema = Type.Object({
 });
 
 /** GET /config: where judge calls go by default (never the key) and the price table. */
-export const AppConfigSchema = Type.Object({ endpoint: EndpointInfoSchema, prices: Type.Array(PriceSchema) });
+export const AppConfigSchema = Type.Object({
+  endpoint: EndpointInfoSchema, prices: Type.Array(PriceSchema),
+  /** what a command pasted in the repository needs to reach this workspace (`--db`, null for the default); a path, never a secret */
+  workspace: Type.Object({ dbArg: Nullable(Type.String()) }),
+});
 
 export const FailureSliceSchema = Type.Object({
   dimension: Type.String(), value: Type.String(), labelled: Type.Integer(), failed: Type.Integer(), failRate: IntervalSchema, small: Type.Boolean(),
@@ -49,4 +53,6 @@ export const ErrorAnalysisSchema = Type.Object({
   byDimension: Type.Array(FailureSliceSchema),
   rootCauses: Type.Array(Type.Object({ tag: Type.String(), count: Type.Integer(), share: Type.Number(), failedShare: Nullable(Type.Number()) })),
   taggedItems: Type.Integer(),
+  /** disagreements reviewed as "keep label — judge wrong": decisions, distinct items and runs */
+  judgeWrong: Type.Object({ decisions: Type.Integer(), items: Type.Integer(), runs: Type.Integer() }),
 });

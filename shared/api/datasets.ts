@@ -19,6 +19,9 @@ export const ItemPageSchema = Type.Object({
 });
 
 /** POST /datasets/import */
+/** One problem of an input file: where (file, line, field) and what. */
+export const InputProblemSchema = Type.Object({ file: Type.String(), line: Nullable(Type.Integer()), field: Nullable(Type.String()), message: Type.String() });
+
 /** What an import changed without refusing the file (invalid UTF-8 replaced, fields ignored, …), by line. */
 export const ImportWarningSchema = Type.Object({ line: Nullable(Type.Integer()), field: Nullable(Type.String()), message: Type.String() });
 /** The first warnings of an import and how many more there were. */
@@ -35,7 +38,11 @@ export const PreviewRowSchema = Type.Object({
 /** POST /datasets/preview: the upload's columns and first rows, or its first error; nothing written. */
 export const ImportPreviewSchema = Type.Object({
   ok: Type.Boolean(), total: Type.Integer(), columns: Type.Array(Type.String()), rows: Type.Array(PreviewRowSchema),
-  error: Nullable(Type.Object({ message: Type.String(), line: Nullable(Type.Integer()), field: Nullable(Type.String()) })),
+  error: Nullable(Type.Object({
+    message: Type.String(), line: Nullable(Type.Integer()), field: Nullable(Type.String()),
+    /** every problem of the file, up to 50, and how many more there were */
+    errors: Type.Array(InputProblemSchema), moreErrors: Type.Integer(),
+  })),
   /** what the import will change (only when ok) */
   warnings: Type.Optional(Type.Array(ImportWarningSchema)), moreWarnings: Type.Optional(Type.Integer()),
 });

@@ -55,12 +55,18 @@ describe.skipIf(!present)(`HaluEval general at realistic size${present ? '' : ` 
     expect(rows.filter((r) => r.id.startsWith('line-')).map((r) => [r.line, r.ID])).toEqual([[1975, ''], [2059, 'ID'], [2159, 'ID']]);
   });
 
-  it('the raw file, imported naively, is rejected at its first bad ID and changes nothing', () => {
+  it('the raw file, imported naively, is rejected with every bad ID listed and changes nothing', () => {
     const { ws } = t;
     const before = counts(ws);
     const src = { name: 'general_data.json', records: parseRecords(readFileSync(FILE, 'utf8'), 'jsonl', 'general_data.json') };
     const e = inputError(() => importItems(ws.repos, 'halueval raw', src, { id: 'ID', input: 'user_query', output: 'chatgpt_response' }));
-    expect(e.message).toBe('general_data.json:1975: field "ID": is missing or empty (mapped to id)');
+    // every problem of the file, not only the first (lines 2059 and 2159 both carry the ID "ID")
+    expect(e.message).toBe('general_data.json:1975: field "ID": is missing or empty (mapped to id) (and 1 more problem in this file)');
+    expect(e.errors).toEqual([
+      { file: 'general_data.json', line: 1975, field: 'ID', message: 'is missing or empty (mapped to id)' },
+      { file: 'general_data.json', line: 2159, field: 'ID', message: 'duplicate id "ID" (also on line 2059)' },
+    ]);
+    expect(e.moreErrors).toBe(0);
     expect(counts(ws)).toEqual(before);
   });
 

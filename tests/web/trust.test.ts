@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { childEnv } from '../support/cli.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -181,22 +183,36 @@ describe('the trust report in the browser', () => {
     await page.getByLabel('use the lower 95% bound').check();
     await result.filter({ hasText: 'lower 95% bound' }).waitFor();
     const command = await page.getByTestId('gate-command').innerText();
-    expect(command).toBe(`concur gate --dataset acme-billing-support --criterion "Resolves the customer's billing issue correctly and safely" --run ${billingRun} --split test --min-kappa 0.1 --min-tnr 0.5 --lower-bound`);
+    // names the version and split (not the local run id), and the workspace, which is not the default one
+    expect(command).toBe(`npm run --silent concur -- gate --db ${wb.ws.repos.db.name} --dataset acme-billing-support --criterion 'Resolves the customer'\\''s billing issue correctly and safely' --version 1 --split test --min-kappa 0.1 --min-tnr 0.5 --lower-bound`);
+    // and works pasted into a shell in the repository: the same verdict as the panel, on the same run
+    const pasted = spawnSync('/bin/sh', ['-c', command], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+    expect(pasted.stderr).toBe('');
+    expect(pasted.status).toBe(0);
+    expect(pasted.stdout).toMatch(new RegExp(`^gate passed \\(run ${billingRun}, n = \\d+\\)$`, 'm'));
 
     await page.getByLabel('Min TPR').fill('2');
     await page.getByText('Min TPR must be a number from 0 to 1').waitFor();
   });
 
   it('refuses a corrected pass rate in words until the version judged unlabelled items, then shows it', async () => {
+    const failed: string[] = [];
+    page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
     await page.goto(`${wb.url}/#/c/${billing}/trust`);
-    // the sample is fully labelled: no unlabelled item to correct a pass rate on
+    // the sample is fully labelled, so the panel starts on the dataset of unlabelled traffic, which v1 never judged
     const refused = page.getByTestId('corrected-rate-refused');
-    await refused.waitFor();
-    expect(await refused.innerText()).toContain('has not judged any unlabelled items of "acme-billing-support"');
-    expect(await page.getByTestId('judge-unlabelled').isDisabled()).toBe(true);
+    await refused.filter({ hasText: 'v1 has not judged the items of "billing-march" yet' }).waitFor();
+    expect(await page.getByLabel('Unlabelled items of').inputValue()).toBe('billing-march');
+    await page.getByTestId('run-cost').filter({ hasText: '40 requests' }).waitFor();
+    expect(await refused.innerText()).not.toMatch(/\bon:/);
+
+    // the criterion's own dataset has nothing unlabelled: said, and nothing asked of the server
+    await page.getByLabel('Unlabelled items of').selectOption('acme-billing-support');
+    await refused.filter({ hasText: '“acme-billing-support” has no unlabelled items' }).waitFor();
+    expect(await page.getByTestId('judge-unlabelled').count()).toBe(0);
+    expect(failed).toEqual([]); // no 4xx/5xx on the way
 
     await page.getByLabel('Unlabelled items of').selectOption('billing-march');
-    await refused.filter({ hasText: 'billing-march' }).waitFor();
     await page.getByTestId('run-cost').filter({ hasText: '40 requests' }).waitFor();
     const button = page.getByTestId('judge-unlabelled');
     expect(await button.innerText()).toBe('Judge the 40 items of billing-march with v1');
@@ -252,6 +268,24 @@ describe('the trust report in the browser', () => {
     expect(wb.ws.repos.datasets.byName('northwind-broken')).toBeFalsy();
   });
 
+  it('runs self-agreement from the screen: the cost first, then progress, then the k-sample figures', async () => {
+    const before = wb.fake.count();
+    await page.goto(`${wb.url}/#/c/${billing}/trust`);
+    const samples = page.getByTestId('rerun-samples');
+    await samples.getByRole('button', { name: /Run v1 on test with 3 samples per item/ }).click();
+    const cost = samples.getByTestId('rerun-cost');
+    await cost.waitFor();
+    const testItems = wb.ws.repos.items.all(wb.ws.dataset('acme-billing-support').id).filter((i) => i.split === 'test').length;
+    expect(await cost.innerText()).toContain(`${testItems * 3} requests`);
+    expect(wb.fake.count()).toBe(before); // nothing sent before "Start"
+    await cost.getByRole('button', { name: 'Start' }).click();
+    // the screen moves to the new run, which judged every test item three times
+    await page.getByTestId('self-agreement').filter({ hasText: 'over 3 samples per item' }).waitFor();
+    const newest = wb.ws.repos.runs.list(billing).sort((a, b) => b.id - a.id)[0]!;
+    expect(newest).toMatchObject({ samples: 3, split: 'test', status: 'done' });
+    expect(page.url()).toContain(`run=${newest.id}`);
+  });
+
   it('reports no page errors along the way', () => {
     // a 400 is how the server refuses a corrected pass rate (the UI shows its reason); the browser logs it anyway
     expect(wb.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
@@ -271,11 +305,14 @@ describe('trust and import helpers', () => {
 
   it('writes a gate command a POSIX shell reads back as the same words', () => {
     expect(shellQuote('acme-billing')).toBe('acme-billing');
-    expect(shellQuote("the customer's bill")).toBe(`"the customer's bill"`);
+    // shared/shell.ts (POSIX single quotes; read back through /bin/sh in tests/shared/shell.test.ts)
+    expect(shellQuote("the customer's bill")).toBe(`'the customer'\\''s bill'`);
     expect(shellQuote('costs $5 "today"')).toBe(`'costs $5 "today"'`);
-    expect(shellQuote("it's $5")).toBe(`'it'\\''s $5'`);
-    expect(gateCommand({ dataset: 'd', criterion: 'c', runId: 4, split: 'test', thresholds: { minAgreement: 0.9, minTnr: 0.8 }, lowerBound: true }))
-      .toBe('concur gate --dataset d --criterion c --run 4 --split test --min-agreement 0.9 --min-tnr 0.8 --lower-bound');
+    expect(gateCommand({ dataset: 'd', criterion: 'c', version: 3, runId: 4, split: 'test', thresholds: { minAgreement: 0.9, minTnr: 0.8 }, lowerBound: true, dbArg: null }))
+      .toBe('npm run --silent concur -- gate --dataset d --criterion c --version 3 --split test --min-agreement 0.9 --min-tnr 0.8 --lower-bound');
+    // an imported run is named by its id; a workspace that is not the default by --db
+    expect(gateCommand({ dataset: 'd', criterion: 'c', version: null, runId: 4, split: 'all', thresholds: { minKappa: 0.6 }, lowerBound: false, dbArg: 'data/my ws.sqlite' }))
+      .toBe("npm run --silent concur -- gate --db 'data/my ws.sqlite' --dataset d --criterion c --run 4 --split all --min-kappa 0.6");
   });
 
   it("quotes the pair's kappa as the ceiling with two annotators and Fleiss' kappa with three", () => {

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { detectFormat } from '../../services/records.ts';
 import { importItemsFromJsonl } from '../../services/stream-import.ts';
 import { parseFieldMap } from '../../services/imports.ts';
+import { checkSplits, parseSplits } from '../../services/splits.ts';
 import { convertForeignFile, importConverted } from '../../services/importers/index.ts';
 import { printImportWarnings, collect, leaf, openDb, source, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption {
-  dataset: string; format?: string; map?: string[];
+  dataset: string; format?: string; map?: string[]; splits?: string;
   from?: string; criterion?: string; annotator?: string; runName?: string; rubric?: string; skipErrors?: boolean; column?: string[];
 }
 
@@ -19,6 +20,7 @@ export function register(program: Command, ctx: CliContext) {
       .requiredOption('--dataset <name>', 'the dataset to import into (created if missing)')
       .option('--format <jsonl|csv|json>', 'the file format (default: from the extension)')
       .option('--map <field=column>', 'read a field from a differently named column (repeatable)', collect)
+      .option('--splits <train/dev/test>', 'split shares in percent for a dataset this import creates (default 20/50/30)')
       .option('--from <promptfoo|sheet|chat>', 'import a foreign format (default: detected from the file)')
       .option('--criterion <name>', 'with --from: the criterion for the labels and the run')
       .option('--annotator <name>', 'with --from: who the labels are from')
@@ -38,10 +40,11 @@ export function register(program: Command, ctx: CliContext) {
         return 0;
       }
       const format = detectFormat(file!, o.format);
+      const splits = o.splits !== undefined ? checkSplits(o.dataset, ws.repos.datasets.byName(o.dataset) ?? null, parseSplits(o.splits)) : undefined;
       // JSONL streams (bounded memory for millions of items); CSV and JSON are parsed whole
       const r = format === 'jsonl'
-        ? importItemsFromJsonl(ws.repos, o.dataset, file!, { map: parseFieldMap(o.map ?? []) })
-        : ws.importItems(o.dataset, source(file!, format), parseFieldMap(o.map ?? []));
+        ? importItemsFromJsonl(ws.repos, o.dataset, file!, { map: parseFieldMap(o.map ?? []), splits })
+        : ws.importItems(o.dataset, source(file!, format), parseFieldMap(o.map ?? []), splits);
       printImportWarnings(file!, r);
       console.log(`imported ${r.total} items into "${r.dataset.name}" (${r.created} new, ${r.updated} updated); the dataset now has ${r.dataset.items} items`);
       return 0;

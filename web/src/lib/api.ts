@@ -1,9 +1,9 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
 import type { Optimization, OptimizerCostPreview, OptimizeBody } from '../../../shared/optimizer-schemas.ts';
 import type {
-  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
+  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, JudgeWrongReview, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion, Dataset, ImportWarnings,
 } from './types.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
@@ -15,6 +15,8 @@ export class ApiError extends Error {
 
 export interface ErrorBody {
   error: string; field?: string | null; file?: string; line?: number | null; current?: unknown;
+  /** an input file's problems, every one up to 50, and how many more there are */
+  errors?: Array<{ file: string; line: number | null; field: string | null; message: string }>; moreErrors?: number;
   /** stable snake_case reason, e.g. workspace_busy (another process holds the workspace's lock) or workspace_read_only */
   code?: string;
   /** the id of a 500 in the server's stderr log */
@@ -69,7 +71,11 @@ export interface NewCriterion {
 /** A file's text, or its bytes in base64 when it is not valid UTF-8. */
 export interface UploadBody { content?: string; contentBase64?: string; filename: string; map?: Record<string, string> }
 /** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
-export interface NewRun { version: number; split: string; scope?: 'labelled' | 'all'; on?: string }
+export interface NewRun {
+  version: number; split: string; scope?: 'labelled' | 'all'; on?: string;
+  /** consistency reruns: k samples per item, few-shot examples shuffled with a seed, A and B swapped */
+  samples?: number; permuteSeed?: number; swap?: boolean;
+}
 export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }
 export interface ForeignImportBody {
   fileName: string; text: string; format?: ForeignFormat; dataset: string; criterion?: string; annotator?: string; runName?: string;
@@ -82,7 +88,9 @@ export const api = {
   items: (datasetId: number, q: ItemsQuery) => get<ItemPage>(`/datasets/${datasetId}/items${qs({ ...q })}`),
   item: (id: number) => get<Item>(`/items/${id}`),
   previewImport: (body: UploadBody) => post<ImportPreview>('/datasets/preview', body),
-  importItems: (body: UploadBody & { name: string }) => post<ImportResult>('/datasets/import', body),
+  importItems: (body: UploadBody & { name: string; splits?: Dataset['splits'] }) => post<ImportResult>('/datasets/import', body),
+  importLabels: (criterionId: number, body: UploadBody & { annotator?: string }) => post<ImportWarnings & { added: number; unchanged: number; total: number }>(`/criteria/${criterionId}/labels/import`, body),
+  importRun: (criterionId: number, body: UploadBody & { name: string }) => post<Run & ImportWarnings>(`/criteria/${criterionId}/runs/import`, body),
 
   addCriterion: (datasetId: number, body: NewCriterion) => post<Criterion>(`/datasets/${datasetId}/criteria`, body),
   criterion: (id: number) => get<CriterionDetail>(`/criteria/${id}`),
@@ -91,6 +99,8 @@ export const api = {
 
   labelHistory: (criterionId: number, itemId: number) => get<Label[]>(`/criteria/${criterionId}/items/${itemId}/labels`),
   saveLabel: (criterionId: number, body: SaveLabel) => post<Label>(`/criteria/${criterionId}/labels`, body),
+  judgeWrong: (criterionId: number, runId: number) => get<JudgeWrongReview[]>(`/criteria/${criterionId}/judge-wrong${qs({ run: runId })}`),
+  keepLabel: (criterionId: number, body: { runId: number; itemId: number; annotator?: string }) => post<JudgeWrongReview>(`/criteria/${criterionId}/judge-wrong`, body),
   rootCauses: (criterionId: number) => get<RootCauses>(`/criteria/${criterionId}/root-causes`),
   addRootCause: (criterionId: number, itemId: number, tag: string) =>
     post<ItemTags>(`/criteria/${criterionId}/root-causes`, { itemId, tag }),

@@ -34,6 +34,8 @@ export class ReviewSession {
   savedAt = $state<string | null>(null);
 
   private itemRequest = 0;
+  /** the queue or item load in flight (see `settled`) */
+  private loading: Promise<void> = Promise.resolve();
 
   dirty = $derived(!same(this.draft, draftOf(this.current)));
   canSave = $derived(this.draft.verdict !== null || this.draft.ambiguous);
@@ -46,7 +48,19 @@ export class ReviewSession {
   }
 
   /** Loads the queue for a filter and opens `itemId` if it is in it, else the first item. */
-  async loadQueue(filter: QueueFilter, itemId: number | null) {
+  loadQueue(filter: QueueFilter, itemId: number | null): Promise<void> {
+    const p = this.fetchQueue(filter, itemId);
+    this.loading = p;
+    return p;
+  }
+
+  /** Resolves once no queue or item load is in flight: keys typed meanwhile wait for it. */
+  async settled() {
+    let p: Promise<void>;
+    do { p = this.loading; await p; } while (p !== this.loading);
+  }
+
+  private async fetchQueue(filter: QueueFilter, itemId: number | null) {
     this.error = '';
     try {
       const { items } = await api.queue(this.criterion.id, {
@@ -62,7 +76,13 @@ export class ReviewSession {
     }
   }
 
-  private async open(index: number) {
+  private open(index: number): Promise<void> {
+    const p = this.fetchItem(index);
+    this.loading = p;
+    return p;
+  }
+
+  private async fetchItem(index: number) {
     const entry = this.queue?.[index];
     if (!entry) return;
     const mine = ++this.itemRequest;

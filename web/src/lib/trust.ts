@@ -1,5 +1,6 @@
 /** Pure helpers for the trust report: the human ceiling and the CI gate command line. */
 import type { GateThresholds, Report } from './types.ts';
+import { shellQuote } from '../../../shared/shell.ts';
 
 /**
  * The human–human agreement to quote as the ceiling: Cohen's kappa of the pair with two
@@ -19,17 +20,25 @@ export function humanCeiling(a: Report['annotators'] | undefined): { kappa: numb
   return { kappa: a.fleissKappa, what: `Fleiss' kappa, ${a.annotators.length} annotators, ${a.fleissItems} items`, range };
 }
 
-/** Quotes a word for a POSIX shell when it needs it: double quotes unless it holds $ ` \\ " or !, else single. */
-export function shellQuote(s: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  if (!/[$`\\"!]/.test(s)) return `"${s}"`;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+/** Quotes a word for a POSIX shell (shared/shell.ts: single quotes unless the word is plainly safe). */
+export { shellQuote };
 
-/** The `concur gate …` line that checks exactly what the gate panel checked, to paste into CI. */
-export function gateCommand(p: { dataset: string; criterion: string; runId: number; split: string; thresholds: GateThresholds; lowerBound: boolean }): string {
+/**
+ * The gate command that checks what the gate panel checked, to paste in the repository (CI):
+ * `npm run --silent concur -- gate`, with `--db` when the workspace is not the default one, naming
+ * the version and split (`version` null: an imported run, named by its run id, which is local to
+ * this workspace). Every user-named argument is quoted for the shell.
+ */
+export function gateCommand(p: {
+  dataset: string; criterion: string; version: number | null; runId: number; split: string; thresholds: GateThresholds; lowerBound: boolean; dbArg: string | null;
+}): string {
   const t = p.thresholds;
-  const parts = ['concur gate', '--dataset', shellQuote(p.dataset), '--criterion', shellQuote(p.criterion), '--run', String(p.runId), '--split', p.split];
+  const parts = ['npm run --silent concur -- gate'];
+  if (p.dbArg !== null) parts.push('--db', shellQuote(p.dbArg));
+  parts.push('--dataset', shellQuote(p.dataset), '--criterion', shellQuote(p.criterion));
+  if (p.version !== null) parts.push('--version', String(p.version));
+  else parts.push('--run', String(p.runId));
+  parts.push('--split', p.split);
   const flag = (name: string, v: number | undefined) => { if (v !== undefined) parts.push(`--${name}`, String(v)); };
   flag('min-agreement', t.minAgreement);
   flag('min-kappa', t.minKappa);

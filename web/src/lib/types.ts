@@ -4,6 +4,8 @@
  * from shared/types.ts (the schemas are proven equal to them in shared/api/records.ts).
  */
 import type { Static } from 'typebox';
+import type { JudgeWrongReviewSchema } from '../../../shared/schemas.ts';
+import type { InputProblemSchema } from '../../../shared/api/datasets.ts';
 import type { Criterion, Dataset, Item, Label, PromptVersion, Run, RunStatus, Split } from '../../../shared/types.ts';
 import type { GateThresholds } from '../../../shared/metrics/gate.ts';
 import type { EndpointInfoSchema, IntervalSchema } from '../../../shared/api/records.ts';
@@ -66,3 +68,9 @@ export type RootCauses = Static<typeof RootCausesSchema>;
 export type ItemTags = Static<typeof ItemTagsSchema>;
 
 export type { ImportWarning, ImportWarnings } from '../../../shared/types.ts';
+
+/** A stored "Keep label — judge wrong" decision on one disagreement of a run. */
+export type JudgeWrongReview = Static<typeof JudgeWrongReviewSchema>;
+/** Every problem of an input file (up to 50) and the count of the rest: a 400's body, and a failed preview's. */
+export type InputProblem = Static<typeof InputProblemSchema>;
+export interface InputProblems { errors: InputProblem[]; moreErrors: number }
