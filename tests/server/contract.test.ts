@@ -187,6 +187,9 @@ describe('the HTTP contract', () => {
       // failure modes, confirmation and publication (the Converge screen)
       const labels = s.ws.repos.labels.currentByItem(c, s.criterion.principalAnnotator);
       const failing = s.ws.repos.items.all(d).find((i) => i.split !== 'test' && labels.get(i.id)?.verdict === 'fail')!;
+      // a disagreement of the first run (the stand-in says pass; the expert said fail) kept as "judge wrong"
+      await call('POST', `/api/criteria/${c}/judge-wrong`, { runId: run.id, itemId: failing.id });
+      await call('GET', `/api/criteria/${c}/judge-wrong?run=${run.id}`);
       await call('POST', `/api/criteria/${c}/items/${failing.id}/failure-tags`, { tag: 'wrong amount' });
       await call('POST', `/api/criteria/${c}/items/${failing.id}/failure-tags`, { tag: 'tone' });
       await call('DELETE', `/api/criteria/${c}/items/${failing.id}/failure-tags`, { tag: 'tone' });
