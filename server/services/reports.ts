@@ -74,7 +74,7 @@ export function computeHeavy(ws: Workspace, req: HeavyRequest, cache: DashboardC
     }
     case 'gate': {
       const r = ws.gateReport(ws.criterionById(req.criterionId), req.query);
-      return { body: { ...evaluateGate(r.report, req.thresholds, req.lowerBound), run: r.run.id, n: r.report.n } };
+      return { body: { ...evaluateGate(r.report, req.thresholds, req.lowerBound), run: r.run.id, n: r.report.n, errorRate: r.report.errorRate } };
     }
     case 'compare': return { body: ws.compare(ws.criterionById(req.criterionId), req.a, req.b, req.split) };
     case 'correctedPassRate': return { body: ws.correctedPassRate(ws.criterionById(req.criterionId), req.version, req.on) };
