@@ -116,6 +116,21 @@ export class Workspace {
     return importLabels(this.repos, criterion, src, annotator, map);
   }
 
+  /**
+   * Makes `annotator` the criterion's principal: their current labels become the reference of every
+   * report and gate. Refused for an annotator with no labels on the criterion (the reports would
+   * compare with nobody) and for the computed "majority".
+   */
+  setPrincipal(criterion: Criterion, annotator: string): Criterion {
+    const name = annotator.trim();
+    if (!name) throw new ValidationError('annotator', 'must name an annotator');
+    if (name === MAJORITY) throw new ValidationError('annotator', `"${MAJORITY}" is computed from the annotators' labels; name one of them`);
+    const have = this.repos.alignment.annotators(criterion.id).filter((a) => a !== MAJORITY);
+    if (!have.includes(name)) throw new AnnotatorWithoutLabelsError(`annotator "${name}" has no labels on criterion "${criterion.name}"; annotators with labels: ${have.length ? have.join(', ') : 'none yet'}`, have);
+    this.repos.criteria.setPrincipal(criterion.id, name);
+    return this.criterionById(criterion.id);
+  }
+
   /** Saves one label with an optimistic-concurrency check (`expectedId` = the label the writer last saw). */
   saveLabel(criterion: Criterion, input: { itemId: number; annotator?: string; verdict: string | null; critique: string; ambiguous: boolean; expectedId: number | null }) {
     const item = this.item(input.itemId);
