@@ -406,7 +406,10 @@ export class Workspace {
     const lengths = new Map(outcomes.map((o) => [o.item.id, (o.item as Item).output.length]));
     const report = reportFromOutcomes(outcomes, criterion, split, { outputLength: (id) => lengths.get(id) ?? 0 });
     this.addRerunConsistency(criterion, run, split, annotator, outcomes, report);
-    const itemIds = new Set(outcomes.map((o) => o.item.id));
+    // human–human agreement over the run's own items (labelled items it has no place for are notJudged outcomes only)
+    const planned = new Set(this.repos.runs.itemIds(run.id));
+    const itemIds = new Set<number>();
+    for (const o of outcomes) if (planned.has(o.item.id)) itemIds.add(o.item.id);
     const humans = annotatorAgreement(allLabels, verdictOptions(criterion), itemIds);
     return {
       report: {
