@@ -35,6 +35,7 @@ export function gateCommand(p: { dataset: string; criterion: string; runId: numb
   flag('min-kappa', t.minKappa);
   flag('min-tpr', t.minTpr);
   flag('min-tnr', t.minTnr);
+  flag('max-error-rate', t.maxErrorRate);
   if (p.lowerBound) parts.push('--lower-bound');
   return parts.join(' ');
 }
