@@ -142,7 +142,7 @@ describe('the trust report in the browser', () => {
     expect(agreement).toMatch(/^\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\)$/);
     expect(await page.getByTestId('summary-agreement').innerText()).toBe(agreement);
     const kappa = mdRow("Cohen's kappa \\(3 categories\\)");
-    const [pabak, ac1] = mdRow('PABAK / Gwet AC1')!.split(' / ');
+    const [pabak, ac1] = mdRow('PABAK / Gwet AC1 \\(q = 3 categories\\)')!.split(' / ');
     expect(kappa).toMatch(/^0\.\d{3} \(95% CI /);
     expect(await page.getByTestId('summary-kappa').innerText()).toBe(`${kappa} · PABAK ${pabak} · AC1 ${ac1}`);
   });
