@@ -64,6 +64,15 @@ export class EndpointError extends UserError {
   }
 }
 
+/**
+ * A report or gate against an annotator with no labels on the criterion while others have some
+ * (an unknown --annotator, or a principal annotator who has not labelled): 400, naming the
+ * annotators that do have labels so the user can pick one or make one principal.
+ */
+export class AnnotatorWithoutLabelsError extends UserError {
+  constructor(message: string, readonly withLabels: string[]) { super(message, { code: 'annotator_has_no_labels', field: 'annotator' }); }
+}
+
 /** The workspace file cannot be opened: not a database, a newer schema, unreadable. */
 export class WorkspaceError extends UserError {
   constructor(path: string, reason: string, cause?: unknown) {

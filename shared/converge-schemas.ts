@@ -89,8 +89,13 @@ export const ConfirmationSchema = Type.Object({
   id: Type.Integer(), criterionId: Type.Integer(), versionId: Type.Integer(), versionNumber: Type.Integer(), runId: Type.Integer(), split: Type.Literal('test'),
   sequence: Type.Integer(), confirmedBy: Type.String(), confirmedAt: Type.String(), devPeeks: Type.Integer(),
   figures: Type.Object({
-    n: Type.Integer(), agreement: IntervalSchema, kappa: IntervalSchema, tpr: IntervalSchema, tnr: IntervalSchema,
-    excluded: Type.Object({ fewShot: Type.Integer(), unlabelled: Type.Integer(), ambiguous: Type.Integer(), errors: Type.Integer() }),
+    n: Type.Integer(), agreement: IntervalSchema, tpr: IntervalSchema, tnr: IntervalSchema,
+    // kappa as the report gives it (se; reason when its interval is undefined); figures recorded before issue 11 lack the newer counts
+    kappa: Type.Object({ ...IntervalSchema.properties, se: Type.Optional(Type.Union([Type.Number(), Type.Null()])), reason: Type.Optional(Type.String()) }),
+    excluded: Type.Object({
+      fewShot: Type.Integer(), unlabelled: Type.Integer(), ambiguous: Type.Integer(), errors: Type.Integer(),
+      noMajority: Type.Optional(Type.Integer()), annotatorsDisagree: Type.Optional(Type.Integer()),
+    }),
   }),
 });
 export const PublicationSchema = Type.Object({

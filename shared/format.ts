@@ -4,6 +4,7 @@
  * locale: counts use en-US grouping so the server and every browser print the same text.
  */
 import type { Interval } from './stats/index.ts';
+import type { ErrorRate } from './metrics/report.ts';
 
 /** A rate in [0, 1] as a percentage: `pct(0.8234)` → "82.3%"; "—" when there is no value. */
 export const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`);
@@ -25,7 +26,22 @@ const clipCoefficient = (x: number | null): number | null => (x === null ? null 
 export function interval(iv: Interval | undefined, kind: 'pct' | 'num' = 'pct'): string {
   if (!iv || iv.value === null) return 'undefined';
   const f = kind === 'pct' ? (x: number | null) => pct(x) : (x: number | null) => num(clipCoefficient(x));
+  // a defined value whose interval is not (e.g. kappa when one rater gave one category): "—", with the reason
+  if (iv.low === null || iv.high === null) {
+    const reason = (iv as { reason?: string }).reason;
+    return `${f(iv.value)} (95% CI —${reason ? `: ${reason}` : ''})`;
+  }
   return `${f(iv.value)} (95% CI ${f(iv.low)}–${f(iv.high)})`;
+}
+
+/** "3 errors + 2 not judged of 240 labelled": the parts of an error rate (shared/metrics/report.ts ErrorRate). */
+export function errorRateParts(e: ErrorRate): string {
+  return `${plural(e.errors, 'error')} + ${count(e.notJudged)} not judged of ${count(e.labelled)} labelled`;
+}
+
+/** "error rate 2.1% (3 errors + 2 not judged of 240 labelled)", with "no majority" items when there are any. */
+export function errorRateText(e: ErrorRate): string {
+  return `error rate ${pct(e.value)} (${errorRateParts(e)}${e.noMajority ? `; ${count(e.noMajority)} with no majority among samples` : ''})`;
 }
 
 /** A difference of two rates in percentage points: "+4.2 pts", "−1.0 pts", "±0.0 pts"; "—" when there is none. */

@@ -181,6 +181,8 @@ export const GateBody = Type.Object({
   minKappa: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
   minTpr: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   minTnr: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /** largest acceptable share of labelled items with a judge error or not judged (default 0.05) */
+  maxErrorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   lowerBound: Type.Optional(Type.Boolean()),
 });
 

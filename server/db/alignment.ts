@@ -43,6 +43,16 @@ export function alignmentRepository(db: DB) {
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
     WHERE ri.run_id = @runId AND ${inSplit} GROUP BY 1, 2, 3, 4`).raw();
+  // Labelled items of the criterion's dataset in the split that the run has no place for (e.g. left out of an
+  // imported run): usable current label of the annotator, not a few-shot example. They count as notJudged.
+  const missingLabelled = db.prepare(`
+    SELECT i.id, i.split, cl.verdict, i.dimensions
+    FROM current_labels cl JOIN items i ON i.id = cl.item_id
+    WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.verdict IS NOT NULL AND cl.ambiguous = 0
+      AND i.dataset_id = @datasetId AND ${inSplit}
+      AND NOT EXISTS (SELECT 1 FROM run_items ri WHERE ri.run_id = @runId AND ri.item_id = cl.item_id)
+      AND cl.item_id NOT IN (SELECT value FROM json_each(@fewShot))
+    ORDER BY i.id`).raw();
   const labelledRows = db.prepare(`
     SELECT cl.item_id, cl.verdict, cl.ambiguous, j.verdict, j.id IS NOT NULL
     FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
@@ -114,6 +124,12 @@ export function alignmentRepository(db: DB) {
      */
     headlineCounts: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
       headlineCounts.all({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as Array<[split: Split, code: number, expertPass: number, judgePass: number, n: number]>,
+    /**
+     * The labelled items of the dataset in the split outside the run's items (usable current label of
+     * `annotator`, not few-shot): [item id, split, expert verdict, dimensions JSON]. They are notJudged.
+     */
+    missingLabelled: (q: { runId: number; criterionId: number; datasetId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
+      missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) }) as IterableIterator<[itemId: number, split: Split, verdict: string, dimensions: string]>,
     /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
     labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
       labelledRows.iterate(q) as IterableIterator<LabelledRow>,

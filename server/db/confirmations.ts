@@ -4,10 +4,10 @@ import type { DB } from './open.ts';
 export interface ConfirmationFigures {
   n: number;
   agreement: { value: number | null; low: number | null; high: number | null };
-  kappa: { value: number | null; low: number | null; high: number | null };
+  kappa: { value: number | null; low: number | null; high: number | null; se?: number | null; reason?: string };
   tpr: { value: number | null; low: number | null; high: number | null };
   tnr: { value: number | null; low: number | null; high: number | null };
-  excluded: { fewShot: number; unlabelled: number; ambiguous: number; errors: number };
+  excluded: { fewShot: number; unlabelled: number; ambiguous: number; errors: number; noMajority?: number; annotatorsDisagree?: number };
 }
 
 export interface Confirmation {

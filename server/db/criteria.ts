@@ -19,7 +19,10 @@ export function criteriaRepository(db: DB) {
   const list = db.prepare<[number], Row>(`SELECT * FROM criteria WHERE dataset_id = ? ORDER BY id`);
   const insert = db.prepare(`INSERT INTO criteria (dataset_id, name, description, scale, levels, pass_at, principal_annotator, target_agreement)
     VALUES (@datasetId, @name, @description, @scale, @levels, @passAt, @principalAnnotator, @targetAgreement)`);
+  const setPrincipal = db.prepare<[string, number]>(`UPDATE criteria SET principal_annotator = ? WHERE id = ?`);
   return {
+    /** Makes `annotator`'s labels the criterion's reference (the label history is untouched). */
+    setPrincipal: (id: number, annotator: string) => { setPrincipal.run(annotator, id); },
     get: (id: number) => { const r = byId.get(id); return r ? toCriterion(r) : undefined; },
     byName: (datasetId: number, name: string) => { const r = byName.get(datasetId, name); return r ? toCriterion(r) : undefined; },
     list: (datasetId: number) => list.all(datasetId).map(toCriterion),

@@ -1,5 +1,6 @@
 import type { DB } from './open.ts';
 import type { Label } from '../../shared/types.ts';
+import { MAJORITY_TIE } from '../../shared/metrics/outcomes.ts';
 
 interface Row { id: number; item_id: number; criterion_id: number; annotator: string; verdict: string | null; critique: string; ambiguous: number; source: string; created_at: string }
 
@@ -23,10 +24,12 @@ function majorityOf(labels: Label[]): Map<number, Label> {
     const votes = new Map<string, number>();
     for (const l of ls) if (l.verdict !== null && !l.ambiguous) votes.set(l.verdict, (votes.get(l.verdict) ?? 0) + 1);
     const ranked = [...votes.entries()].sort((a, b) => b[1] - a[1]);
-    const tie = ranked.length === 0 || (ranked.length > 1 && ranked[0]![1] === ranked[1]![1]);
+    // no usable vote: ambiguous; votes that tie: the annotators disagree (counted apart, MAJORITY_TIE)
+    const disagree = ranked.length > 1 && ranked[0]![1] === ranked[1]![1];
+    const tie = ranked.length === 0 || disagree;
     const last = ls.reduce((a, b) => (a.id > b.id ? a : b));
     out.set(itemId, {
-      ...last, annotator: MAJORITY, verdict: tie ? null : ranked[0]![0], ambiguous: tie, source: 'majority',
+      ...last, annotator: MAJORITY, verdict: tie ? null : ranked[0]![0], ambiguous: tie, source: disagree ? MAJORITY_TIE : 'majority',
       critique: ls.filter((l) => l.critique).map((l) => `${l.annotator}: ${l.critique}`).join('\n'),
     });
   }

@@ -28,8 +28,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/criteria/:id/gate', { schema: { params: IdParams, body: GateBody, response: { 200: GateOutcomeSchema } } }, async (req) => {
-    const { minAgreement, minKappa, minTpr, minTnr } = req.body;
-    return body<Static<typeof GateOutcomeSchema>>(await heavy.run({ kind: 'gate', criterionId: req.params.id, query: query(req.body), thresholds: { minAgreement, minKappa, minTpr, minTnr }, lowerBound: req.body.lowerBound ?? false }));
+    const { minAgreement, minKappa, minTpr, minTnr, maxErrorRate } = req.body;
+    return body<Static<typeof GateOutcomeSchema>>(await heavy.run({ kind: 'gate', criterionId: req.params.id, query: query(req.body), thresholds: { minAgreement, minKappa, minTpr, minTnr, maxErrorRate }, lowerBound: req.body.lowerBound ?? false }));
   });
 
   app.get('/criteria/:id/compare', {

@@ -1,6 +1,7 @@
 import type { Repositories } from '../db/index.ts';
 import type { Criterion, Dataset, ImportWarnings, Run } from '../../shared/types.ts';
 import { describeVerdicts, normaliseVerdict } from '../../shared/verdicts.ts';
+import { shellQuote } from '../../shared/shell.ts';
 import { InputError, isObject, MAX_JSON_DEPTH, ProblemCollector, tooDeepField, type SourceRecord } from './records.ts';
 import { assignSplit, checkSplits } from './splits.ts';
 import { ImportWarningList } from './import-warnings.ts';
@@ -205,7 +206,7 @@ function parseBool(v: unknown, report: (message: string) => void): boolean {
   return false;
 }
 
-export interface LabelImportResult extends ImportWarnings { added: number; unchanged: number; total: number }
+export interface LabelImportResult extends ImportWarnings { added: number; unchanged: number; total: number; suggestedPrincipal?: string }
 
 /**
  * Imports labels (fields id, verdict, critique, optional ambiguous and annotator) for a criterion.
@@ -247,7 +248,14 @@ export function importLabels(repos: Repositories, criterion: Criterion, src: Imp
       repos.labels.append(criterion.id, l);
       added++;
     }
-    return { added, unchanged: rows.length - added, total: rows.length, ...warningsOf(src).summary() };
+    // labels under a new annotator while the principal has none: every report would measure against nobody
+    const have = repos.alignment.annotators(criterion.id);
+    const other = rows.find((l) => l.annotator !== criterion.principalAnnotator)?.annotator;
+    const suggestedPrincipal = other !== undefined && !have.includes(criterion.principalAnnotator) ? other : undefined;
+    if (suggestedPrincipal !== undefined) {
+      warningsOf(src).add(null, 'annotator', `criterion "${criterion.name}" has no labels by its principal annotator "${criterion.principalAnnotator}", so its reports would compare with nobody; make "${suggestedPrincipal}" the principal: concur criteria set-principal --dataset ${shellQuote(repos.datasets.get(criterion.datasetId)!.name)} --criterion ${shellQuote(criterion.name)} --annotator ${shellQuote(suggestedPrincipal)}`);
+    }
+    return { added, unchanged: rows.length - added, total: rows.length, ...warningsOf(src).summary(), ...(suggestedPrincipal !== undefined ? { suggestedPrincipal } : {}) };
   })();
 }
 

@@ -1,6 +1,6 @@
 import type { ReportResult } from './workspace.ts';
 import type { BinaryMetrics } from '../../shared/stats/index.ts';
-import { interval, num, pct, signedPts } from '../../shared/format.ts';
+import { errorRateText, interval, num, pct, signedPts } from '../../shared/format.ts';
 import { KAPPA_PARADOX } from '../../shared/metrics/explain.ts';
 import { ordinal } from '../../shared/ordinal.ts';
 
@@ -36,10 +36,10 @@ function sections(r: ReportResult): Section[] {
   const m = r.report;
   const out: Section[] = [];
   const headline: string[][] = [
-    ['Items compared (n)', String(m.n)],
+    ['Items compared (n)', `${m.n} · ${errorRateText(m.errorRate)}`],
     ['Agreement', interval(m.agreement)],
     [`Cohen's kappa${m.scale === 'binary' ? '' : ` (${m.confusion.labels.length} categories)`}`, interval(m.kappa, 'num')],
-    ['PABAK / Gwet AC1', `${num(m.pabak)} / ${num(m.ac1)}`],
+    [`PABAK / Gwet AC1 (q = ${m.q} categories)`, `${num(m.pabak)} / ${num(m.ac1)}`],
   ];
   if (m.weightedKappa) headline.push(['Weighted kappa, linear', interval(m.weightedKappa.linear, 'num')], ['Weighted kappa, quadratic', interval(m.weightedKappa.quadratic, 'num')]);
   if (m.scale !== 'pairwise') headline.push(...passFailRows(m));
@@ -53,6 +53,15 @@ function sections(r: ReportResult): Section[] {
     out.push({
       title: 'Without ties (items where neither expert nor judge says tie; "A" plays the role of pass)', head: ['Metric', 'Value'],
       rows: [['Items (n)', String(w.n)], ['Agreement', interval(w.agreement)], ["Cohen's kappa", interval(w.kappa, 'num')], ...passFailRows(w, ['A', 'B'])],
+    });
+  }
+  if (m.pairwise) {
+    const views = [m.pairwise.threeClass, m.pairwise.neitherSaysTie, m.pairwise.expertSaysNoTie];
+    out.push({
+      title: 'Pairwise populations (each view names the items it counts)',
+      note: `Judge errors are in no view: ${m.excluded.errors} excluded and counted above.`,
+      head: ['Population', 'n', 'Left out', 'Agreement', "Cohen's kappa"],
+      rows: views.map((v) => [v.population, String(v.n), String(v.leftOut), interval(v.agreement), interval(v.kappa, 'num')]),
     });
   }
   if (m.annotators.annotators.length >= 2) {
@@ -115,7 +124,12 @@ function title(r: ReportResult) {
 
 function excludedLine(r: ReportResult) {
   const e = r.report.excluded;
-  return `Excluded from the metrics: ${e.unlabelled} unlabelled, ${e.ambiguous} ambiguous, ${e.errors} judge errors, ${e.fewShot} few-shot examples of this version.`;
+  const more = [
+    e.noMajority ? `${e.noMajority} with no majority among the judge's samples` : '',
+    e.annotatorsDisagree ? `${e.annotatorsDisagree} where the annotators disagree (tied vote)` : '',
+    r.report.notJudged ? `${r.report.notJudged} labelled items the run never judged` : '',
+  ].filter(Boolean).map((s) => `, ${s}`).join('');
+  return `Excluded from the metrics: ${e.unlabelled} unlabelled, ${e.ambiguous} ambiguous, ${e.errors} judge errors, ${e.fewShot} few-shot examples of this version${more}.`;
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

@@ -28,7 +28,7 @@ export type HeavyRequest =
 /** A rendered document (md/html report; `runId` names the file) or a JSON body. */
 export type HeavyResult = { text: string; runId: number } | { body: unknown };
 
-type SplitMetrics = { n: number; excluded: unknown; agreement: unknown; kappa: unknown; tpr: unknown; tnr: unknown; confusion: unknown };
+type SplitMetrics = { n: number; excluded: unknown; notJudged: number; errorRate: unknown; agreement: unknown; kappa: unknown; tpr: unknown; tnr: unknown; confusion: unknown };
 
 /**
  * Headline metrics per run and split for the dashboard, each kept with the data version it was
@@ -46,7 +46,7 @@ export class DashboardCache {
     if (hit && hit.key === key) return hit.metrics;
     this.recomputed++;
     const of = (rep: AlignmentReport): SplitMetrics =>
-      ({ n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion });
+      ({ n: rep.n, excluded: rep.excluded, notJudged: rep.notJudged, errorRate: rep.errorRate, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion });
     const [dev, test] = ws.headlineReports(c, run, ['dev', 'test']);
     const metrics = { dev: of(dev!), test: of(test!) };
     if (this.byRun.size > 10_000) this.byRun.clear();
@@ -74,7 +74,7 @@ export function computeHeavy(ws: Workspace, req: HeavyRequest, cache: DashboardC
     }
     case 'gate': {
       const r = ws.gateReport(ws.criterionById(req.criterionId), req.query);
-      return { body: { ...evaluateGate(r.report, req.thresholds, req.lowerBound), run: r.run.id, n: r.report.n } };
+      return { body: { ...evaluateGate(r.report, req.thresholds, req.lowerBound), run: r.run.id, n: r.report.n, errorRate: r.report.errorRate } };
     }
     case 'compare': return { body: ws.compare(ws.criterionById(req.criterionId), req.a, req.b, req.split) };
     case 'correctedPassRate': return { body: ws.correctedPassRate(ws.criterionById(req.criterionId), req.version, req.on) };

@@ -7,7 +7,7 @@ import { BinaryReportBuilder, reportFromOutcomes, type AlignmentReport } from '.
 import type { AnnotatorAgreement } from '../../shared/metrics/annotators.ts';
 import type { Interval } from '../../shared/stats/index.ts';
 import type { Governance } from '../../shared/converge-schemas.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import { AnnotatorWithoutLabelsError, NotFoundError, ValidationError } from './errors.ts';
 import { importItems, importLabels, importRun, type FieldMap, type ImportSource } from './imports.ts';
 import { labelRows, type LabelRow } from './exports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
@@ -114,6 +114,21 @@ export class Workspace {
 
   importLabels(criterion: Criterion, src: ImportSource, annotator?: string, map?: FieldMap) {
     return importLabels(this.repos, criterion, src, annotator, map);
+  }
+
+  /**
+   * Makes `annotator` the criterion's principal: their current labels become the reference of every
+   * report and gate. Refused for an annotator with no labels on the criterion (the reports would
+   * compare with nobody) and for the computed "majority".
+   */
+  setPrincipal(criterion: Criterion, annotator: string): Criterion {
+    const name = annotator.trim();
+    if (!name) throw new ValidationError('annotator', 'must name an annotator');
+    if (name === MAJORITY) throw new ValidationError('annotator', `"${MAJORITY}" is computed from the annotators' labels; name one of them`);
+    const have = this.repos.alignment.annotators(criterion.id).filter((a) => a !== MAJORITY);
+    if (!have.includes(name)) throw new AnnotatorWithoutLabelsError(`annotator "${name}" has no labels on criterion "${criterion.name}"; annotators with labels: ${have.length ? have.join(', ') : 'none yet'}`, have);
+    this.repos.criteria.setPrincipal(criterion.id, name);
+    return this.criterionById(criterion.id);
   }
 
   /** Saves one label with an optimistic-concurrency check (`expectedId` = the label the writer last saw). */
@@ -223,14 +238,31 @@ export class Workspace {
     return r;
   }
 
-  /** Outcomes of a run against an annotator's current labels (the population rules of the design). */
+  /**
+   * Outcomes of a run against an annotator's current labels (the population rules of the design).
+   * Labelled items of the split the run has no place for (e.g. left out of an imported run) are
+   * included as notJudged, so nothing is excluded silently (see {@link missingSplit}).
+   */
   outcomes(criterion: Criterion, run: Run, split: SplitFilter, annotator: string): Outcome[] {
     const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
-    const items = this.repos.runs.itemIds(run.id).map((id) => this.repos.items.get(id)!);
-    return alignmentOutcomes({
-      criterion, items, labels: this.repos.labels.currentByItem(criterion.id, annotator),
-      judgments: this.repos.runs.judgments(run.id), fewShot: new Set(version?.examples ?? []), split,
-    });
+    const fewShot = new Set(version?.examples ?? []);
+    const ids = this.repos.runs.itemIds(run.id);
+    const labels = this.repos.labels.currentByItem(criterion.id, annotator);
+    const missing = missingSplit(criterion, run, split);
+    if (missing !== null) {
+      const planned = new Set(ids);
+      const extra: number[] = [];
+      for (const [itemId, l] of labels) {
+        if (l.verdict !== null && !l.ambiguous && !planned.has(itemId) && !fewShot.has(itemId)) extra.push(itemId);
+      }
+      for (const id of extra) {
+        const item = this.repos.items.get(id);
+        if (item && (missing === 'all' || item.split === missing)) ids.push(id);
+      }
+      if (extra.length) ids.sort((x, y) => x - y);
+    }
+    const items = ids.map((id) => this.repos.items.get(id)!);
+    return alignmentOutcomes({ criterion, items, labels, judgments: this.repos.runs.judgments(run.id), fewShot, split });
   }
 
   /**
@@ -256,6 +288,11 @@ export class Workspace {
         if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
         builder.add(SPLIT_CODES[(code >> 2) & 3]!, d, code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, length);
       }
+      for (const [, itemSplit, expert, dimensions] of this.missingLabelled(criterion, run, split, annotator, version?.examples ?? [])) {
+        let d = dims.get(dimensions);
+        if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
+        builder.add(itemSplit, d, expert, null, 'notJudged', 0);
+      }
     } else {
       // another annotator: only the items they labelled can be compared (n, agreement, kappa)
       const none: Record<string, string> = {};
@@ -263,11 +300,31 @@ export class Workspace {
         label.verdict = expert; label.ambiguous = ambiguous === 1;
         builder.add('dev', none, expert, judge, exclusionOf(fewShot.has(itemId), label, judged === 1, judge), 0);
       }
+      for (const [, , expert] of this.missingLabelled(criterion, run, split, annotator, version?.examples ?? [])) builder.add('dev', none, expert, null, 'notJudged', 0);
     }
     return builder.report();
   }
 
+  /**
+   * Refuses to measure against an annotator without labels on the criterion when another has some:
+   * an unknown `annotator`, or (none given) a principal who has not labelled. With no labels at all
+   * the report is an empty one (a fresh criterion), not an error.
+   */
+  requireLabelsOf(criterion: Criterion, given: string | undefined): void {
+    const annotator = given ?? criterion.principalAnnotator;
+    if (annotator === MAJORITY) return;
+    const have = this.repos.alignment.annotators(criterion.id).filter((a) => a !== MAJORITY);
+    if (have.includes(annotator) || (given === undefined && have.length === 0)) return;
+    const d = this.dataset(criterion.datasetId);
+    const whose = given === undefined ? `the principal annotator "${annotator}"` : `annotator "${annotator}"`;
+    const hint = have.length
+      ? `annotators with labels: ${have.join(', ')}; pass --annotator NAME or make one principal: concur criteria set-principal --dataset ${shellQuote(d.name)} --criterion ${shellQuote(criterion.name)} --annotator ${shellQuote(have[0]!)}`
+      : 'no annotator has labelled it yet';
+    throw new AnnotatorWithoutLabelsError(`${whose} has no labels on criterion "${criterion.name}"; ${hint}`, have);
+  }
+
   report(criterion: Criterion, q: ReportQuery = {}): ReportResult {
+    this.requireLabelsOf(criterion, q.annotator);
     const run = this.resolveRun(criterion, q);
     const split = q.split ?? run.split;
     const annotator = q.annotator ?? criterion.principalAnnotator;
@@ -298,11 +355,24 @@ export class Workspace {
         if (split === 'all' || split === itemSplit) builders[k]!.addCount(expertPass ? 'pass' : 'fail', judgePass ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code]!, n);
       });
     }
+    for (const [, itemSplit, expert] of this.missingLabelled(criterion, run, one, annotator, version?.examples ?? [])) {
+      splits.forEach((split, k) => {
+        if (missingSplit(criterion, run, split) !== null && (split === 'all' || split === itemSplit)) builders[k]!.addCount(expert, null, 'notJudged', 1);
+      });
+    }
     return builders.map((b) => b.report());
+  }
+
+  /** The labelled items of the split the run has no place for (see {@link missingSplit}), as SQL rows. */
+  private missingLabelled(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, fewShot: readonly number[]) {
+    const within = missingSplit(criterion, run, split);
+    if (within === null) return [];
+    return this.repos.alignment.missingLabelled({ runId: run.id, criterionId: criterion.id, datasetId: criterion.datasetId, annotator, split: within, fewShot });
   }
 
   /** What a gate checks: the run a report would measure and its headline figures (n, agreement, kappa, TPR, TNR) against the principal expert. */
   gateReport(criterion: Criterion, q: Omit<ReportQuery, 'annotator'> = {}): { run: Run; report: AlignmentReport } {
+    this.requireLabelsOf(criterion, undefined);
     const run = this.resolveRun(criterion, q);
     return { run, report: this.headlineReport(criterion, run, q.split ?? run.split) };
   }
@@ -337,7 +407,10 @@ export class Workspace {
     const lengths = new Map(outcomes.map((o) => [o.item.id, (o.item as Item).output.length]));
     const report = reportFromOutcomes(outcomes, criterion, split, { outputLength: (id) => lengths.get(id) ?? 0 });
     this.addRerunConsistency(criterion, run, split, annotator, outcomes, report);
-    const itemIds = new Set(outcomes.map((o) => o.item.id));
+    // human–human agreement over the run's own items (labelled items it has no place for are notJudged outcomes only)
+    const planned = new Set(this.repos.runs.itemIds(run.id));
+    const itemIds = new Set<number>();
+    for (const o of outcomes) if (planned.has(o.item.id)) itemIds.add(o.item.id);
     const humans = annotatorAgreement(allLabels, verdictOptions(criterion), itemIds);
     return {
       report: {
@@ -440,3 +513,15 @@ export class Workspace {
 }
 
 export { LabelConflictError };
+
+/**
+ * The split in which labelled items the run has no place for count as notJudged: the report's
+ * split within the run's own split (a dev run measured on "all" owes only dev items); null when
+ * they do not (the run judged another dataset, or the two splits do not meet).
+ */
+export function missingSplit(criterion: Criterion, run: Run, split: SplitFilter): SplitFilter | null {
+  if (run.datasetId !== criterion.datasetId) return null;
+  if (run.split === 'all') return split;
+  if (split === 'all' || split === run.split) return run.split;
+  return null;
+}

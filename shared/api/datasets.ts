@@ -48,7 +48,13 @@ export const ImportPreviewSchema = Type.Object({
 });
 
 /** POST /criteria/:id/labels/import */
-export const LabelImportResultSchema = Type.Object({ added: Type.Integer(), unchanged: Type.Integer(), total: Type.Integer(), ...importWarnings });
+/**
+ * `suggestedPrincipal`: the criterion's principal annotator has no labels and this import added
+ * some by another annotator (named here): the UI offers to make them principal (POST /criteria/:id/principal).
+ */
+export const LabelImportResultSchema = Type.Object({
+  added: Type.Integer(), unchanged: Type.Integer(), total: Type.Integer(), ...importWarnings, suggestedPrincipal: Type.Optional(Type.String()),
+});
 /** POST /criteria/:id/runs/import: the imported run and what the import changed */
 export const RunImportResultSchema = Type.Object({ ...RunSchema.properties, ...importWarnings });
 

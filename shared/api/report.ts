@@ -6,10 +6,21 @@ import Type from 'typebox';
 import { CriterionSchema, IntervalSchema, Nullable, PromptVersionSchema, RunSchema, RunStatusOut, ScaleOut, SplitFilterOut, SplitOut, StringMap } from './records.ts';
 
 const N = Nullable(Type.Number());
-export const KappaSchema = Type.Object({ ...IntervalSchema.properties, se: N });
+/** `reason`: why low/high are null although the value is defined (one rater gave one category only). */
+export const KappaSchema = Type.Object({ ...IntervalSchema.properties, se: N, reason: Type.Optional(Type.String()) });
 /** Rows expert, columns judge, in `labels` order. */
 export const ConfusionSchema = Type.Object({ labels: Type.Unsafe<readonly string[]>(Type.Array(Type.String())), matrix: Type.Array(Type.Array(Type.Integer())) });
-export const ExcludedSchema = Type.Object({ fewShot: Type.Integer(), unlabelled: Type.Integer(), ambiguous: Type.Integer(), errors: Type.Integer() });
+export const ExcludedSchema = Type.Object({
+  fewShot: Type.Integer(), unlabelled: Type.Integer(), ambiguous: Type.Integer(),
+  /** measured against "majority": items whose annotators' votes tie */
+  annotatorsDisagree: Type.Integer(),
+  /** items whose every sample failed (counted once per item) */
+  errors: Type.Integer(),
+  /** items whose k samples parsed but tie */
+  noMajority: Type.Integer(),
+});
+/** (errors + notJudged) / labelled: shared/metrics/report.ts ErrorRate. */
+export const ErrorRateSchema = Type.Object({ value: Nullable(Type.Number()), errors: Type.Integer(), notJudged: Type.Integer(), noMajority: Type.Integer(), labelled: Type.Integer() });
 
 /** The pass/fail metrics (shared/stats/binary-agreement.ts BinaryMetrics). */
 const binaryFields = {
@@ -36,10 +47,13 @@ export const AnnotatorsSchema = Type.Object({
   fleissKappa: N, fleissItems: Type.Integer(),
   /** the judge measured against each annotator (and "majority" with three or more) */
   // kappa carries its standard error where the service computed one (the server types it as a plain Interval)
-  judge: Type.Array(Type.Object({ annotator: Type.String(), n: Type.Integer(), agreement: IntervalSchema, kappa: Type.Object({ ...IntervalSchema.properties, se: Type.Optional(N) }) })),
+  judge: Type.Array(Type.Object({ annotator: Type.String(), n: Type.Integer(), agreement: IntervalSchema, kappa: Type.Object({ ...IntervalSchema.properties, se: Type.Optional(N), reason: Type.Optional(Type.String()) }) })),
 });
 
-export const ExclusionSchema = Type.Union([Type.Literal('fewShot'), Type.Literal('unlabelled'), Type.Literal('ambiguous'), Type.Literal('errors'), Type.Literal('notJudged')]);
+export const ExclusionSchema = Type.Union([
+  Type.Literal('fewShot'), Type.Literal('unlabelled'), Type.Literal('ambiguous'), Type.Literal('annotatorsDisagree'),
+  Type.Literal('errors'), Type.Literal('noMajority'), Type.Literal('notJudged'),
+]);
 
 /** One item of a report with `outcomes=true` (server/services/report-outcomes.ts). */
 export const OutcomeRowSchema = Type.Object({
@@ -51,6 +65,11 @@ export const OutcomeRowSchema = Type.Object({
 
 /** GET /criteria/:id/report (JSON): population rules and field meanings in shared/metrics/report.ts. */
 /** Which version is published and every confirmation on test (the trust report's `governance`). */
+/** One named population of a pairwise report (shared/metrics/report.ts PairwiseView). */
+export const PairwiseViewSchema = Type.Object({
+  population: Type.String(), n: Type.Integer(), leftOut: Type.Integer(), confusion: ConfusionSchema, agreement: IntervalSchema, kappa: KappaSchema,
+});
+
 export const GovernanceSchema = Type.Object({
   published: Nullable(Type.Object({ version: Type.Integer(), by: Type.String(), at: Type.String(), confirmation: Type.Integer() })),
   confirmations: Type.Array(Type.Object({
@@ -67,12 +86,15 @@ export const ReportSchema = Type.Object({
   governance: GovernanceSchema,
   ...binaryFields,
   scale: ScaleOut, split: SplitFilterOut, excluded: ExcludedSchema,
-  judged: Type.Integer(), notJudged: Type.Integer(),
+  judged: Type.Integer(), notJudged: Type.Integer(), errorRate: ErrorRateSchema,
+  /** the number of categories PABAK and AC1 are computed over */
+  q: Type.Integer(),
   slices: Type.Array(SliceSchema),
   consistency: ConsistencySchema,
   weightedKappa: Type.Optional(Type.Object({ linear: IntervalSchema, quadratic: IntervalSchema })),
   binary: Type.Optional(BinaryMetricsSchema),
   withoutTies: Type.Optional(BinaryMetricsSchema),
+  pairwise: Type.Optional(Type.Object({ threeClass: PairwiseViewSchema, neitherSaysTie: PairwiseViewSchema, expertSaysNoTie: PairwiseViewSchema })),
   annotators: AnnotatorsSchema,
   outcomes: Type.Optional(Type.Array(OutcomeRowSchema)),
 });
@@ -91,7 +113,7 @@ export const RunComparisonSchema = Type.Object({
 
 /** The headline figures of one run on one split, as the dashboard draws them. */
 export const HeadlineMetricsSchema = Type.Object({
-  n: Type.Integer(), excluded: ExcludedSchema, agreement: IntervalSchema, kappa: KappaSchema, tpr: IntervalSchema, tnr: IntervalSchema, confusion: ConfusionSchema,
+  n: Type.Integer(), excluded: ExcludedSchema, notJudged: Type.Integer(), errorRate: ErrorRateSchema, agreement: IntervalSchema, kappa: KappaSchema, tpr: IntervalSchema, tnr: IntervalSchema, confusion: ConfusionSchema,
 });
 
 /**

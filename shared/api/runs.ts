@@ -1,6 +1,7 @@
 /** Response schemas of the run, gate and corrected-pass-rate routes, and the run progress events. */
 import Type from 'typebox';
 import { Nullable, RunStatusOut } from './records.ts';
+import { ErrorRateSchema } from './report.ts';
 
 /** POST /criteria/:id/runs/cost-preview: what a run would send and cost, before any call. */
 export const RunCostPreviewSchema = Type.Object({
@@ -25,6 +26,7 @@ export const RunProgressSchema = Type.Object({
 /** POST /criteria/:id/gate: pass/fail against the thresholds, on run `run` over `n` items. */
 export const GateOutcomeSchema = Type.Object({
   pass: Type.Boolean(), failures: Type.Array(Type.String()), checked: Type.Array(Type.String()), run: Type.Integer(), n: Type.Integer(),
+  errorRate: ErrorRateSchema,
 });
 
 /** GET /criteria/:id/corrected-pass-rate: a Rogan–Gladen corrected pass rate of a version on unlabelled items. */

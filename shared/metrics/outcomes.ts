@@ -3,7 +3,11 @@ import { selfAgreement } from '../stats/index.ts';
 import { verdictOptions } from '../verdicts.ts';
 
 export interface OutcomeItem { id: number; externalId: string; split: Split; dimensions: Record<string, string> }
-export interface OutcomeLabel { verdict: string | null; ambiguous: boolean; critique?: string }
+/** `source` 'majority-tie': the pseudo-annotator "majority" on an item whose annotators' votes tie (see MAJORITY_TIE). */
+export interface OutcomeLabel { verdict: string | null; ambiguous: boolean; critique?: string; source?: string }
+
+/** The source of a "majority" label on an item whose annotators' votes tie: reported as `annotatorsDisagree`, not `ambiguous`. */
+export const MAJORITY_TIE = 'majority-tie';
 export interface OutcomeJudgment { itemId: number; sample: number; verdict: string | null; error: string | null; critique?: string }
 
 export interface OutcomeInput {
@@ -19,10 +23,13 @@ export interface OutcomeInput {
 }
 
 /**
- * Why an item is not compared. `notJudged`: the run never reached it (cancelled, stopped by its
- * error budget, or still running) — not a judge failure, so it is reported apart from `errors`.
+ * Why an item is not compared. `notJudged`: a labelled item the run never judged (cancelled,
+ * stopped by its error budget, still running, or left out of an imported run) — not a judge
+ * failure, so it is reported apart from `errors`. `errors`: every sample of the item failed
+ * (counted once per item). `noMajority`: the item's k samples parsed but tie (no majority
+ * verdict). `annotatorsDisagree`: measured against "majority", the annotators' votes tie.
  */
-export type Exclusion = 'fewShot' | 'unlabelled' | 'ambiguous' | 'errors' | 'notJudged';
+export type Exclusion = 'fewShot' | 'unlabelled' | 'ambiguous' | 'annotatorsDisagree' | 'errors' | 'noMajority' | 'notJudged';
 
 /** One item's place in the measurement: compared (expert vs judge) or excluded with the reason. */
 export interface Outcome {
@@ -63,7 +70,9 @@ export function alignmentOutcomes(input: OutcomeInput): Outcome[] {
       judge = verdicts.length ? selfAgreement([verdicts]).majority[0] ?? null : null;
     }
     const label = input.labels.get(item.id);
-    const excluded = exclusionOf(input.fewShot.has(item.id), label, js !== undefined, judge);
+    // a tie among parsed samples is "no majority", not an error (some sample gave a verdict)
+    const noMajority = judge === null && samples.some((v) => v !== null);
+    const excluded = exclusionOf(input.fewShot.has(item.id), label, js !== undefined, judge, noMajority);
     out.push({ item, expert: label?.verdict ?? null, judge, excluded, samples });
   }
   return out;
@@ -71,17 +80,21 @@ export function alignmentOutcomes(input: OutcomeInput): Outcome[] {
 
 /**
  * The population rule for one item, in order: a few-shot example of the measured version, no
- * usable label, an ambiguous label, never judged, no parsed verdict (errors or a tied majority);
- * null = compared. Used by {@link alignmentOutcomes} and by the aggregated report path.
+ * usable label, an ambiguous label (or tied annotators, measured against "majority"), never
+ * judged, samples that parsed but tie (`noMajority`), no parsed verdict (`errors`); null =
+ * compared. Used by {@link alignmentOutcomes} and by the aggregated report path.
  */
-export function exclusionOf(fewShot: boolean, label: OutcomeLabel | undefined, judged: boolean, judge: string | null): Exclusion | null {
+export function exclusionOf(fewShot: boolean, label: OutcomeLabel | undefined, judged: boolean, judge: string | null, noMajority = false): Exclusion | null {
   if (fewShot) return 'fewShot';
   if (!label || (label.verdict === null && !label.ambiguous)) return 'unlabelled';
-  if (label.ambiguous) return 'ambiguous';
+  if (label.ambiguous) return label.source === MAJORITY_TIE ? 'annotatorsDisagree' : 'ambiguous';
   if (!judged) return 'notJudged';
-  if (judge === null) return 'errors';
+  if (judge === null) return noMajority ? 'noMajority' : 'errors';
   return null;
 }
+
+/** The labelled items of a population: compared, or excluded for a reason that is the judge's or the run's (not the label's). */
+export const LABELLED_EXCLUSIONS: ReadonlySet<Exclusion> = new Set(['errors', 'noMajority', 'notJudged']);
 
 /** What every outcome shape carries: the server's {@link Outcome} and the API's outcome rows. */
 export interface OutcomeVerdicts { expert: string | null; judge: string | null; excluded: string | null }

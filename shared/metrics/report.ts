@@ -9,6 +9,40 @@ export const SMALL_SLICE = 10;
 
 export type Excluded = Record<Exclude<Exclusion, 'notJudged'>, number>;
 
+const noExclusions = (): Excluded => ({ fewShot: 0, unlabelled: 0, ambiguous: 0, annotatorsDisagree: 0, errors: 0, noMajority: 0 });
+
+/**
+ * The share of the labelled items in the population the judge gave no verdict for, counting
+ * items (an item whose k samples all failed counts once). Population (`labelled`): items of the
+ * split with a usable current label, not few-shot examples = compared + errors + no majority +
+ * not judged. value = (errors + notJudged) / labelled; null when nothing is labelled.
+ */
+export interface ErrorRate { value: number | null; errors: number; notJudged: number; noMajority: number; labelled: number }
+
+export function errorRateOf(compared: number, excluded: Excluded, notJudged: number): ErrorRate {
+  const labelled = compared + excluded.errors + excluded.noMajority + notJudged;
+  return { value: labelled ? (excluded.errors + notJudged) / labelled : null, errors: excluded.errors, notJudged, noMajority: excluded.noMajority, labelled };
+}
+
+/** One population of a pairwise report, named: its n, confusion (rows expert, columns judge), agreement and kappa. */
+export interface PairwiseView {
+  population: string;
+  n: number;
+  /** compared items the view leaves out (its rule on ties) */
+  leftOut: number;
+  confusion: { labels: readonly string[]; matrix: number[][] };
+  agreement: Interval;
+  kappa: KappaResult;
+}
+
+/**
+ * A pairwise report's three populations, each with its own n: all three classes; "neither says
+ * tie" (A vs B where neither expert nor judge says tie: today's `withoutTies`); "expert says no
+ * tie" (items the expert decided A or B; a judge tie counts as a disagreement). Judge errors stay
+ * out of every view and are counted in `excluded`.
+ */
+export interface PairwiseViews { threeClass: PairwiseView; neitherSaysTie: PairwiseView; expertSaysNoTie: PairwiseView }
+
 export interface SliceReport extends BinaryMetrics { dimension: string; value: string; small: boolean }
 
 export interface SampleConsistency {
@@ -42,8 +76,14 @@ export interface AlignmentReport extends Omit<BinaryMetrics, 'confusion'> {
   excluded: Excluded;
   /** judged items in the split, compared or not */
   judged: number;
-  /** items of the run in the split that it never judged (cancelled or stopped early) */
+  /** labelled items of the split the run never judged (cancelled, stopped early, or missing from an imported run) */
   notJudged: number;
+  /** judge errors and not-judged items over the labelled items of the population (the gate's --max-error-rate) */
+  errorRate: ErrorRate;
+  /** q, the number of categories PABAK and AC1 (and the headline confusion) are computed over */
+  q: number;
+  /** pairwise criteria: the three-class view and both no-tie views, each with its population */
+  pairwise?: PairwiseViews;
   slices: SliceReport[];
   consistency: ConsistencyReport;
   weightedKappa?: { linear: Interval; quadratic: Interval };
@@ -52,7 +92,7 @@ export interface AlignmentReport extends Omit<BinaryMetrics, 'confusion'> {
 }
 
 function countExclusions(outcomes: Outcome[]): Excluded {
-  const ex: Excluded = { fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 0 };
+  const ex = noExclusions();
   for (const o of outcomes) if (o.excluded && o.excluded !== 'notJudged') ex[o.excluded]++;
   return ex;
 }
@@ -93,9 +133,14 @@ export interface ReportOptions {
 
 export function reportFromOutcomes(outcomes: Outcome[], c: OutcomeInput['criterion'], split: SplitFilter, opts: ReportOptions = {}): AlignmentReport {
   const view = binaryView(outcomes, c);
+  const excluded = countExclusions(outcomes);
+  let notJudged = 0, comparedCount = 0;
+  for (const o of outcomes) { if (o.excluded === 'notJudged') notJudged++; else if (o.excluded === null) comparedCount++; }
+  const labels = verdictOptions(c);
   const common = {
-    scale: c.scale, split, excluded: countExclusions(outcomes),
-    judged: outcomes.filter((o) => o.excluded !== 'notJudged').length, notJudged: outcomes.filter((o) => o.excluded === 'notJudged').length,
+    scale: c.scale, split, excluded,
+    judged: outcomes.length - notJudged, notJudged, errorRate: errorRateOf(comparedCount, excluded, notJudged),
+    q: c.scale === 'binary' ? 2 : labels.length,
     slices: opts.slices === false ? [] : slices(outcomes, c),
     consistency: {
       samples: sampleConsistency(outcomes), orderSensitivity: [], positionConsistency: [],
@@ -103,7 +148,6 @@ export function reportFromOutcomes(outcomes: Outcome[], c: OutcomeInput['criteri
     } as ConsistencyReport,
   };
   if (c.scale === 'binary') return { ...view, ...common };
-  const labels = verdictOptions(c);
   const pairs = categoricalPairs(outcomes, labels);
   const cat: CategoricalMetrics = c.scale === 'ordinal' ? ordinalAgreement(pairs, labels.length) : categoricalAgreement(pairs, labels);
   const headline = { n: cat.n, confusion: { labels, matrix: cat.confusion.matrix }, agreement: cat.agreement, kappa: cat.kappa as KappaResult, pabak: cat.pabak, ac1: cat.ac1 };
@@ -111,7 +155,28 @@ export function reportFromOutcomes(outcomes: Outcome[], c: OutcomeInput['criteri
     const wk = (cat as ReturnType<typeof ordinalAgreement>).weightedKappa;
     return { ...view, ...headline, ...common, weightedKappa: wk, binary: view };
   }
-  return { ...view, ...headline, ...common, withoutTies: view };
+  return { ...view, ...headline, ...common, withoutTies: view, pairwise: pairwiseViews(outcomes, cat) };
+}
+
+/** The named populations of a pairwise report (see {@link PairwiseViews}); labels are A, B, tie. */
+function pairwiseViews(outcomes: Outcome[], all: CategoricalMetrics): PairwiseViews {
+  const labels = ['A', 'B', 'tie'] as const;
+  const index = (v: string) => labels.indexOf(v as typeof labels[number]);
+  const neither: Array<[number, number]> = [], expertDecided: Array<[number, number]> = [];
+  for (const o of outcomes) {
+    if (o.excluded) continue;
+    const e = index(o.expert!), j = index(o.judge!);
+    if (e < 2) expertDecided.push([e, j]);
+    if (e < 2 && j < 2) neither.push([e, j]);
+  }
+  const view = (population: string, m: CategoricalMetrics): PairwiseView => ({
+    population, n: m.n, leftOut: all.n - m.n, confusion: { labels: m.confusion.labels, matrix: m.confusion.matrix }, agreement: m.agreement, kappa: m.kappa,
+  });
+  return {
+    threeClass: view('every compared item, three classes (A, B, tie)', all),
+    neitherSaysTie: view('items where neither the expert nor the judge says tie (A vs B)', categoricalAgreement(neither, ['A', 'B'])),
+    expertSaysNoTie: view('items where the expert says A or B; a judge tie counts as a disagreement', categoricalAgreement(expertDecided, labels)),
+  };
 }
 
 function sampleConsistency(outcomes: Outcome[]): SampleConsistency | null {
@@ -167,7 +232,7 @@ function slicesFromCounts(groups: Map<string, Map<string, BinaryCounts>>): Slice
  */
 export class BinaryReportBuilder {
   private readonly counts = zero();
-  private readonly excluded: Excluded = { fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 0 };
+  private readonly excluded: Excluded = noExclusions();
   private judged = 0;
   private notJudged = 0;
   private readonly groups = new Map<Record<string, string>, Record<Split, BinaryCounts | undefined>>();
@@ -221,9 +286,11 @@ export class BinaryReportBuilder {
     const verbosity = this.opts.verbosity
       ? verbosityQuartiles(this.lengths.subarray(0, this.compared), this.expertPass.subarray(0, this.compared), this.judgePass.subarray(0, this.compared))
       : [];
+    const m = binaryAgreementFromCounts(this.counts);
     return {
-      ...binaryAgreementFromCounts(this.counts),
+      ...m,
       scale: 'binary', split: this.split, excluded: this.excluded, judged: this.judged, notJudged: this.notJudged,
+      errorRate: errorRateOf(m.n, this.excluded, this.notJudged), q: 2,
       slices: this.opts.slices ? this.slices() : [],
       consistency: { samples: null, orderSensitivity: [], positionConsistency: [], verbosity },
     };

@@ -4,6 +4,8 @@ import { Z_95, type Interval } from './wilson.ts';
 /** Cohen's kappa with its asymptotic standard error and a normal-approximation interval. */
 export interface KappaResult extends Interval {
   se: number | null;
+  /** why the interval is undefined although kappa is defined (e.g. one rater gave a single category) */
+  reason?: string;
 }
 
 const UNDEFINED_KAPPA: KappaResult = { value: null, se: null, low: null, high: null };
@@ -26,7 +28,9 @@ const UNDEFINED_KAPPA: KappaResult = { value: null, se: null, low: null, high: n
  * A variance that rounds below zero (perfect agreement gives exactly 0) is taken as 0.
  *
  * All fields are null when κ is undefined: n = 0, or p_e = 1 (both raters put every
- * item in the same single category).
+ * item in the same single category). When only one rater used a single category, κ is 0 and
+ * the variance formula gives 0: the interval (low, high) is null with a `reason` instead of
+ * a false [0, 0] (statsmodels reports std_kappa 0 there).
  *
  * Complexity: O(k²).
  *
@@ -62,5 +66,11 @@ export function cohenKappa(m: Matrix, z = Z_95): KappaResult {
   const termC = (kappa - expected * (1 - kappa)) ** 2;
   const variance = (termA + termB - termC) / (1 - expected) ** 2 / n;
   const se = Math.sqrt(Math.max(0, variance));
+  // A rater who used one category only: kappa is 0 by construction and the asymptotic variance
+  // collapses to 0, so [0, 0] would claim certainty the data cannot give. The interval is undefined.
+  const used = (xs: number[]) => xs.reduce((u, x) => u + (x > 0 ? 1 : 0), 0);
+  if (used(rows) === 1 || used(cols) === 1) {
+    return { value: kappa, se, low: null, high: null, reason: `${used(rows) === 1 ? 'the expert' : 'the judge'} gave one category only` };
+  }
   return { value: kappa, se, low: kappa - z * se, high: kappa + z * se };
 }

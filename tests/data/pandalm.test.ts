@@ -62,8 +62,10 @@ describe('the PandaLM sample in a new workspace', () => {
   it('imports the "garbage" GPT-3.5 outputs as judge errors, never as verdicts, and measures the rest', () => {
     const gpt = ws.repos.runs.list(criterion.id).find((r) => r.name.startsWith('gpt-3.5'))!;
     const { report } = ws.report(criterion, { runId: gpt.id });
-    expect(report.excluded).toEqual({ fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 25 });
+    expect(report.excluded).toEqual({ fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 25, noMajority: 0, annotatorsDisagree: 0 });
     expect(report.n).toBe(974);
+    // the README's "error rate 2.5% (25 errors + 0 not judged of 999 labelled)"
+    expect(report.errorRate).toEqual({ value: 25 / 999, errors: 25, notJudged: 0, noMajority: 0, labelled: 999 });
     expect(report.kappa.value).toBeCloseTo(0.49286471530289244, 12);
     expect(report.agreement.value).toBeCloseTo(0.715605749486653, 12);
     const garbage = ws.repos.runs.judgments(gpt.id).filter((j) => j.error);

@@ -115,7 +115,7 @@ describe.skipIf(!present)(`HaluEval general at realistic size${present ? '' : ` 
     const { report } = ws.report(criterion, { runId: run.id, split: 'all' });
     expect(errors).toBe(4);
     expect(report.judged).toBe(4507);
-    expect(report.excluded).toEqual({ fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 4 });
+    expect(report.excluded).toEqual({ fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 4, noMajority: 0, annotatorsDisagree: 0 });
     expect(report.n).toBe(4507 - 4);
     const m = report.confusion.matrix;
     expect(m[0]![0]! + m[0]![1]! + m[1]![0]! + m[1]![1]!).toBe(report.n);

@@ -155,6 +155,8 @@ describe('the HTTP contract', () => {
       await call('GET', `/api/criteria/${c}/items/1/labels`);
       await call('POST', `/api/criteria/${c}/labels/import`, { content: jsonl([{ id: 'item-2', verdict: 'pass', critique: 'ok' }]), filename: 'l.jsonl', annotator: 'ann' });
       await call('GET', `/api/criteria/${c}/labels/export`);
+      // (re)making the principal, who has labels, the principal: the criterion comes back unchanged
+      await call('POST', `/api/criteria/${c}/principal`, { annotator: s.criterion.principalAnnotator });
       await call('POST', `/api/criteria/${c}/root-causes`, { itemId: 1, tag: 'too short' });
       await call('POST', `/api/criteria/${c}/root-causes`, { itemId: 2, tag: 'off topic' });
       await call('DELETE', `/api/criteria/${c}/root-causes`, { itemId: 2, tag: 'off topic' });

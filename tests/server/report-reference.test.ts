@@ -141,7 +141,7 @@ describe('imported run (runs import)', () => {
   it('`concur report --format json` matches scikit-learn / statsmodels, with exclusions counted', async () => {
     const r = await report('--run', String(importedRunId));
     expectReference(r);
-    expect(r.excluded).toEqual({ unlabelled: 2, ambiguous: 3, errors: 2, fewShot: 0 });
+    expect(r.excluded).toEqual({ unlabelled: 2, ambiguous: 3, errors: 2, fewShot: 0, noMajority: 0, annotatorsDisagree: 0 });
     expect(r.run).toMatchObject({ id: importedRunId, kind: 'imported', version: null });
   });
 
@@ -149,7 +149,7 @@ describe('imported run (runs import)', () => {
     const r = await report('--run', String(importedRunId));
     expect(r).toEqual(expect.objectContaining({
       n: expect.any(Number),
-      excluded: { unlabelled: expect.any(Number), ambiguous: expect.any(Number), errors: expect.any(Number), fewShot: expect.any(Number) },
+      excluded: { unlabelled: expect.any(Number), ambiguous: expect.any(Number), errors: expect.any(Number), fewShot: expect.any(Number), noMajority: expect.any(Number), annotatorsDisagree: expect.any(Number) },
       confusion: { labels: ['pass', 'fail'], matrix: [[expect.any(Number), expect.any(Number)], [expect.any(Number), expect.any(Number)]] },
       agreement: expect.objectContaining({ value: expect.any(Number), low: expect.any(Number), high: expect.any(Number) }),
       kappa: expect.objectContaining({ value: expect.any(Number), low: expect.any(Number), high: expect.any(Number) }),
@@ -202,11 +202,14 @@ describe('judged run measured like the imported one', () => {
 
     const judged = await report('--run', String(run.run));
     expectReference(judged);
-    expect(judged.excluded).toEqual({ unlabelled: 2, ambiguous: 3, errors: 2, fewShot: 2 });
+    expect(judged.excluded).toEqual({ unlabelled: 2, ambiguous: 3, errors: 2, fewShot: 2, noMajority: 0, annotatorsDisagree: 0 });
     expect(judged.run).toMatchObject({ id: run.run, kind: 'judged', version: 1 });
 
     const imported = await report('--run', String(importedRunId));
-    const metrics = (r: ReportJson) => ({ ...r, run: null, excluded: { ...r.excluded, fewShot: 0 }, slices: null, judged: null, consistency: null });
+    // the imported file has no verdict for the two few-shot items: labelled, so they count as not judged there (issue 11)
+    expect(imported.notJudged).toBe(2);
+    expect(judged.notJudged).toBe(0);
+    const metrics = (r: ReportJson) => ({ ...r, run: null, excluded: { ...r.excluded, fewShot: 0 }, slices: null, judged: null, notJudged: null, errorRate: null, consistency: null });
     expect(metrics(judged)).toEqual(metrics(imported));
 
     // --version N picks that version's latest finished run

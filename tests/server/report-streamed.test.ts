@@ -18,6 +18,10 @@ describe('the streamed report of one-sample binary runs', () => {
     for (const itemId of [10, 11, 12]) ws.repos.labels.append(c.id, { itemId, annotator: 'expert', verdict: synthetic.expertPass(itemId - 1) ? 'fail' : 'pass', critique: 'changed', ambiguous: false });
     ws.repos.labels.append(c.id, { itemId: 20, annotator: 'expert', verdict: null, critique: '', ambiguous: true });
     ws.repos.labels.append(c.id, { itemId: 50, annotator: 'expert', verdict: null, critique: '', ambiguous: false });
+    // labelled items the run has no place for (as in an imported run that covers part of the set): notJudged on both paths
+    ws.repos.db.prepare('DELETE FROM judgments WHERE run_id = 1 AND item_id BETWEEN 300 AND 360').run();
+    ws.repos.db.prepare('DELETE FROM run_items WHERE run_id = 1 AND item_id BETWEEN 300 AND 360').run();
+    expect(ws.report(c, { runId: 1, split: 'all' }).report.notJudged).toBeGreaterThan(40);
     for (const split of ['all', 'dev', 'test'] as const) {
       const streamed = ws.report(c, { runId: 1, split });
       const outcomes = ws.outcomes(c, ws.run(1), split, 'expert');
@@ -26,7 +30,9 @@ describe('the streamed report of one-sample binary runs', () => {
       expect(rest).toEqual({ ...byItems, consistency: { ...byItems.consistency } });
       expect(streamed.outcomes).toEqual(outcomes);
       // human–human agreement and the judge against the second annotator, as over all current labels
-      const ids = new Set(outcomes.map((o) => o.item.id));
+      // (over the run's own items: the labelled items it has no place for are notJudged outcomes only)
+      const planned = new Set(ws.repos.runs.itemIds(1));
+      const ids = new Set(outcomes.map((o) => o.item.id).filter((id) => planned.has(id)));
       expect({ ...annotators, judge: undefined }).toEqual({ ...annotatorAgreement(ws.repos.labels.allCurrent(c.id), ['pass', 'fail'], ids), judge: undefined });
       const second = reportFromOutcomes(ws.outcomes(c, ws.run(1), split, 'second'), c, split, { slices: false });
       // ("second" labels every 50th item, all in train: listed on split all only)
@@ -47,6 +53,9 @@ describe('the streamed report of one-sample binary runs', () => {
     ws.repos.labels.append(c.id, { itemId: 16, annotator: 'expert', verdict: null, critique: '', ambiguous: false });
     // run 2 never reached some items (notJudged)
     ws.repos.db.prepare('DELETE FROM judgments WHERE run_id = 2 AND item_id BETWEEN 100 AND 140').run();
+    // and has no place at all for others (labelled items missing from the run: notJudged too)
+    ws.repos.db.prepare('DELETE FROM judgments WHERE run_id = 2 AND item_id BETWEEN 200 AND 209').run();
+    ws.repos.db.prepare('DELETE FROM run_items WHERE run_id = 2 AND item_id BETWEEN 200 AND 209').run();
     for (const runId of [1, 2]) {
       const run = ws.run(runId);
       const splits = ['all', 'train', 'dev', 'test'] as const;
@@ -60,7 +69,9 @@ describe('the streamed report of one-sample binary runs', () => {
         expect(ws.gateReport(c, { runId, split }).report).toEqual(headlines[k]);
       });
     }
-    expect(ws.headlineReport(c, ws.run(2), 'all').notJudged).toBe(41);
+    const missing = [...ws.repos.labels.currentByItem(c.id, 'expert')].filter(([id, l]) => id >= 200 && id <= 209 && l.verdict !== null && !l.ambiguous).length;
+    expect(ws.headlineReport(c, ws.run(2), 'all').notJudged).toBe(41 + missing);
+    expect(ws.headlineReport(c, ws.run(2), 'all').errorRate.notJudged).toBe(41 + missing);
     expect(ws.headlineReport(c, ws.run(1), 'all').excluded).toMatchObject({ fewShot: 3, ambiguous: 5, unlabelled: 1 });
   });
 

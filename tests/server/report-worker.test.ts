@@ -98,7 +98,7 @@ describe('GET /api/criteria/:id/dashboard', () => {
       run,
       metrics: Object.fromEntries((['dev', 'test'] as const).map((split) => {
         const rep = ws.report(c, { runId: run.id, split }).report;
-        return [split, { n: rep.n, excluded: rep.excluded, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion }];
+        return [split, { n: rep.n, excluded: rep.excluded, notJudged: rep.notJudged, errorRate: rep.errorRate, agreement: rep.agreement, kappa: rep.kappa, tpr: rep.tpr, tnr: rep.tnr, confusion: rep.confusion }];
       })),
     }));
     const cache = new DashboardCache();

@@ -95,7 +95,7 @@ describe('judged run: coverage of the split', () => {
     const count = (e: boolean, j: boolean) => pairs.filter(([a, b]) => a === e && b === j).length;
     expect(report.n).toBe(20);
     expect(report.confusion.matrix).toEqual([[count(true, true), count(true, false)], [count(false, true), count(false, false)]]);
-    expect(report.excluded).toEqual({ fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 0 });
+    expect(report.excluded).toEqual({ fewShot: 0, unlabelled: 0, ambiguous: 0, errors: 0, noMajority: 0, annotatorsDisagree: 0 });
   });
 
   it('a report can narrow a run over all splits to one split', async () => {

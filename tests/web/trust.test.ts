@@ -121,7 +121,9 @@ describe('the trust report in the browser', () => {
 
     expect(await page.getByTestId('kappa-with-ties').innerText()).toContain('0.493');
     expect(await page.getByTestId('kappa-without-ties').innerText()).toContain('0.630');
-    expect(await page.getByTestId('pabak-ac1').innerText()).toMatch(/PABAK \d\.\d{3} · Gwet's AC1 \d\.\d{3}/);
+    expect(await page.getByTestId('pabak-ac1').innerText()).toMatch(/PABAK \d\.\d{3} · Gwet's AC1 \d\.\d{3} \(q = 3 categories\)/);
+    // the 25 unparseable outputs, beside n, as the rate a gate checks (README: "How Concur's figures differ")
+    expect(await page.getByTestId('trust-error-rate').innerText()).toBe('error rate 2.5% (25 errors + 0 not judged of 999 labelled)');
     expect(await page.getByTestId('kappa-paradox').innerText()).toBe(KAPPA_PARADOX);
     expect(await page.getByTestId('position-consistency').innerText()).toContain('not measurable for an imported run');
     expect(await page.getByTestId('corrected-rate-not-applicable').count()).toBe(1);
@@ -144,7 +146,7 @@ describe('the trust report in the browser', () => {
     expect(agreement).toMatch(/^\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\)$/);
     expect(await page.getByTestId('summary-agreement').innerText()).toBe(agreement);
     const kappa = mdRow("Cohen's kappa \\(3 categories\\)");
-    const [pabak, ac1] = mdRow('PABAK / Gwet AC1')!.split(' / ');
+    const [pabak, ac1] = mdRow('PABAK / Gwet AC1 \\(q = 3 categories\\)')!.split(' / ');
     expect(kappa).toMatch(/^0\.\d{3} \(95% CI /);
     expect(await page.getByTestId('summary-kappa').innerText()).toBe(`${kappa} · PABAK ${pabak} · AC1 ${ac1}`);
   });

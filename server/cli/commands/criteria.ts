@@ -25,6 +25,17 @@ export function register(program: Command, ctx: CliContext) {
       console.log(`added criterion "${c.name}" (${c.scale}) to "${o.dataset}"; principal annotator: ${c.principalAnnotator}`);
       return 0;
     });
+  leaf<DbOption & { dataset: string; criterion: string; annotator: string }>(group, ctx, 'set-principal', "make an annotator who has labels the criterion's principal (the reference of reports and gates)",
+    (c) => c
+      .requiredOption('--dataset <name>', 'the dataset')
+      .requiredOption('--criterion <name>', 'the criterion')
+      .requiredOption('--annotator <name>', 'the annotator whose labels become the reference'),
+    (o) => {
+      const ws = openDb(o.db);
+      const c = ws.setPrincipal(ws.criterion(o.dataset, o.criterion), o.annotator);
+      console.log(`principal annotator of "${c.name}" is now ${c.principalAnnotator}`);
+      return 0;
+    });
   leaf<ListOpts>(group, ctx, 'list', 'criteria with scale and principal annotator',
     (c) => c
       .requiredOption('--dataset <name>', 'the dataset')

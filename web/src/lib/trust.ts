@@ -44,6 +44,7 @@ export function gateCommand(p: {
   flag('min-kappa', t.minKappa);
   flag('min-tpr', t.minTpr);
   flag('min-tnr', t.minTnr);
+  flag('max-error-rate', t.maxErrorRate);
   if (p.lowerBound) parts.push('--lower-bound');
   return parts.join(' ');
 }
