@@ -19,6 +19,7 @@ import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfer.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { convergeRoutes } from './routes/converge.ts';
+import { profileRoutes } from './routes/profiles.ts';
 import { installOriginPolicy, schemeOf } from './http/origin-policy.ts';
 import { installTokenCheck, redactToken } from './http/access-token.ts';
 import { BODY_LIMIT } from './http/limits.ts';
@@ -126,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await api.register(transferRoutes);
     await api.register(uiRoutes);
     await api.register(convergeRoutes);
+    await api.register(profileRoutes);
     api.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
   }, { prefix: '/api' });
 

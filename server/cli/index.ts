@@ -24,11 +24,12 @@ import * as compare from './commands/compare.ts';
 import * as correctedPassRate from './commands/corrected-pass-rate.ts';
 import * as converge from './commands/converge.ts';
 import * as gate from './commands/gate.ts';
+import * as profiles from './commands/profiles.ts';
 
 export { dbPath } from './common.ts';
 
 /** In the order of `concur --help` and the README's table. */
-const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate, converge];
+const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate, converge, profiles];
 
 /** A fresh program (commander keeps parsed values on the command objects, so one per parse). */
 export function buildProgram(ctx: CliContext = { exit: 0 }): Command {

@@ -12,6 +12,7 @@ import { alignmentRepository } from './alignment.ts';
 import { failureModesRepository } from './failureModes.ts';
 import { confirmationsRepository } from './confirmations.ts';
 import { tasksRepository } from './tasks.ts';
+import { profilesRepository } from './profiles.ts';
 
 export type { DB } from './open.ts';
 export { explainWriteError, readOnlyReason } from './open.ts';
@@ -35,6 +36,7 @@ export function createRepositories(db: DB) {
     failureModes: failureModesRepository(db),
     confirmations: confirmationsRepository(db),
     tasks: tasksRepository(db),
+    profiles: profilesRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;
