@@ -434,13 +434,13 @@ export const migrations: string[] = [
 
   INSERT INTO endpoint_profiles (name, base_url, api_key_env, model)
     SELECT CASE WHEN rn = 1 THEN base ELSE base || '-' || rn END, base_url, api_key_env, model FROM (
-      SELECT base_url, api_key_env, model, base, row_number() OVER (PARTITION BY base ORDER BY first_id) AS rn FROM (
+      SELECT base_url, api_key_env, model, base, first_id, row_number() OVER (PARTITION BY base ORDER BY first_id) AS rn FROM (
         SELECT base_url, api_key_env, max(model) AS model, min(id) AS first_id,
           CASE WHEN base_url IS NULL OR base_url = '' THEN 'openai' ELSE (
             WITH r(rest) AS (SELECT substr(base_url, instr(base_url, '://') + 3)),
                  h(hp) AS (SELECT CASE WHEN instr(rest, '/') > 0 THEN substr(rest, 1, instr(rest, '/') - 1) ELSE rest END FROM r)
             SELECT CASE WHEN instr(hp, '@') > 0 THEN substr(hp, instr(hp, '@') + 1) ELSE hp END FROM h) END AS base
-        FROM prompt_versions GROUP BY base_url, api_key_env));
+        FROM prompt_versions GROUP BY base_url, api_key_env)) ORDER BY first_id;
 
   DROP TRIGGER prompt_versions_immutable;
   UPDATE prompt_versions SET profile_id = (SELECT p.id FROM endpoint_profiles p
