@@ -15,7 +15,7 @@ import type { Workspace } from './workspace.ts';
 /** A profile as the API shows it: where calls go from this server, and key presence for bound names only. */
 export function describeProfile(ws: Workspace, p: EndpointProfile): ProfileOut {
   const e = ws.engine.endpointOf({ baseUrl: p.baseUrl, apiKeyEnv: p.apiKeyEnv });
-  return { ...p, resolvedBaseUrl: e.baseUrl, keyPresent: e.keyPresent, problem: e.problem };
+  return { ...p, resolvedBaseUrl: e.baseUrl, keyPresent: e.keyPresent, problem: e.problem, configured: e.configured };
 }
 
 export function listProfiles(ws: Workspace): ProfileOut[] {

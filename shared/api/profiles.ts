@@ -14,6 +14,8 @@ export const ProfileSchema = Type.Object({
   keyPresent: Type.Boolean(),
   /** why its key may not go to its URL (the rule and the setting to change), else null */
   problem: Nullable(Type.String()),
+  /** calls can be made from this server (the key may go there and, where one is needed, is set) */
+  configured: Type.Boolean(),
 });
 export type ProfileOut = Static<typeof ProfileSchema>;
 
@@ -54,4 +56,4 @@ export type ConnectionTest = Static<typeof ConnectionTestSchema>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
-export type ProfileSchemaChecks = Assert<Same<Omit<ProfileOut, 'resolvedBaseUrl' | 'keyPresent' | 'problem'>, EndpointProfile>>;
+export type ProfileSchemaChecks = Assert<Same<Omit<ProfileOut, 'resolvedBaseUrl' | 'keyPresent' | 'problem' | 'configured'>, EndpointProfile>>;

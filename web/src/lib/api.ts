@@ -2,7 +2,7 @@
 import type {
   AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, Profile, ConnectionTest, NewProfile, ProfileChanges,
 } from './types.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
@@ -59,7 +59,7 @@ export interface ItemsQuery {
 }
 export interface SaveLabel { itemId: number; verdict: string | null; critique: string; ambiguous?: boolean; expectedId: number | null }
 export interface NewVersion {
-  template: string; model: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
+  template: string; model: string; profile?: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
   maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
 }
 export interface NewCriterion {
@@ -68,7 +68,7 @@ export interface NewCriterion {
 /** A file's text, or its bytes in base64 when it is not valid UTF-8. */
 export interface UploadBody { content?: string; contentBase64?: string; filename: string; map?: Record<string, string> }
 /** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
-export interface NewRun { version: number; split: string; scope?: 'labelled' | 'all'; on?: string }
+export interface NewRun { version: number; split: string; scope?: 'labelled' | 'all'; on?: string; profile?: string }
 export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }
 export interface ForeignImportBody {
   fileName: string; text: string; format?: ForeignFormat; dataset: string; criterion?: string; annotator?: string; runName?: string;
@@ -100,6 +100,11 @@ export const api = {
   addVersion: (criterionId: number, body: NewVersion) => post<VersionWithEndpoint>(`/criteria/${criterionId}/versions`, body),
 
   runs: (criterionId: number) => get<Run[]>(`/criteria/${criterionId}/runs`),
+  profiles: () => get<Profile[]>('/profiles'),
+  addProfile: (body: NewProfile) => post<Profile>('/profiles', body),
+  editProfile: (id: number, body: ProfileChanges) => request<Profile>('PUT', `/profiles/${id}`, body),
+  removeProfile: (id: number) => request<null>('DELETE', `/profiles/${id}`),
+  testProfile: (id: number, model?: string) => post<ConnectionTest>(`/profiles/${id}/test`, model ? { model } : {}),
   startRun: (criterionId: number, body: NewRun) => post<Run>(`/criteria/${criterionId}/runs`, body),
   /** What a run would send and cost, without calling the endpoint. */
   runCostPreview: (criterionId: number, body: NewRun) => post<RunCostPreview>(`/criteria/${criterionId}/runs/cost-preview`, body),
