@@ -346,7 +346,9 @@ describe('concur profiles', () => {
     writeFileSync(tpl, TEMPLATE);
     const prompt = await concur(['prompt', 'add', '--db', db, '--dataset', 'ds', '--criterion', 'correct', '--template', tpl, '--profile', 'local'], env);
     expect(prompt.stderr).toBe('');
-    expect(prompt.stdout).toContain('model judge-2, profile local');
+    expect(prompt.stdout).toContain('model judge-2');
+    const listed = JSON.parse((await concur(['prompt', 'list', '--db', db, '--dataset', 'ds', '--criterion', 'correct', '--format', 'json'], env)).stdout);
+    expect(listed).toEqual([expect.objectContaining({ number: 1, model: 'judge-2', baseUrl: fake.url, apiKeyEnv: 'JUDGE_KEY' })]);
     const remove = await concur(['profiles', 'remove', 'local', '--db', db], env);
     expect(remove.code).toBe(2);
     expect(remove.stderr).toContain('named by 1 version');

@@ -37,7 +37,7 @@ export function register(program: Command, ctx: CliContext) {
         examples: o.examples ? o.examples.split(',').map((s) => s.trim()).filter(Boolean) : [], note: o.note,
       });
       if (o.format === 'json') console.log(JSON.stringify(v, null, 2));
-      else console.log(`saved version ${v.number} of "${c.name}" (model ${v.model}, profile ${ws.repos.profiles.get(v.profileId!)?.name ?? '—'}, ${v.examples.length} few-shot examples)`);
+      else console.log(`saved version ${v.number} of "${c.name}" (model ${v.model}, ${v.examples.length} few-shot examples)`);
       return 0;
     });
   leaf<ListOpts>(group, ctx, 'list', 'versions',
