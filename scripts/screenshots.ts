@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { addProfile } from '../server/services/profiles.ts';
 import { startWorkbench, chooseFile, type Workbench } from '../tests/web/support/harness.ts';
 import { requireWebBuild } from '../server/main.ts';
 import { installSamples } from '../server/services/samples.ts';
@@ -151,6 +152,16 @@ async function main() {
     await page.getByTestId('diff').waitFor();
     await page.screenshot({ path: join(OUT, 'prompt-diff.png') });
     await shot('prompt-editor', `/c/${criterionId}/prompts?v=${v3.id}&edit=${v3.id}`, (p) => p.getByTestId('prompt-preview').getByText('User (your template)').waitFor());
+  });
+
+  await step('endpoints: profiles, key presence and test connection', async () => {
+    // a second endpoint next to the sample's default one (the stand-in, which needs no key)
+    addProfile(wb.ws, { name: 'local stand-in', baseUrl: wb.fake.url, apiKeyEnv: 'none', model: 'stand-in-judge', rpm: 600 });
+    await shot('endpoints', '/endpoints', (p) => p.getByTestId('profile').first().waitFor());
+    const card = page.getByTestId('profile').filter({ hasText: 'local stand-in' });
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    await card.getByTestId('test-result').waitFor();
+    await page.screenshot({ path: join(OUT, 'endpoints-test.png') });
   });
 
   await step('dashboard, disagreements, compare and error analysis', async () => {

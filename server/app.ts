@@ -21,6 +21,7 @@ import { transferRoutes } from './routes/transfer.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { convergeRoutes } from './routes/converge.ts';
 import { optimizerRoutes } from './routes/optimizer.ts';
+import { profileRoutes } from './routes/profiles.ts';
 import { installOriginPolicy, schemeOf } from './http/origin-policy.ts';
 import { installTokenCheck, redactToken } from './http/access-token.ts';
 import { BODY_LIMIT } from './http/limits.ts';
@@ -131,6 +132,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await api.register(uiRoutes);
     await api.register(convergeRoutes);
     await api.register(optimizerRoutes);
+    await api.register(profileRoutes);
     api.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
   }, { prefix: '/api' });
 

@@ -122,6 +122,8 @@ export const NewVersionBody = Type.Object({
   /** external ids of labelled items to show as few-shot examples */
   examples: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 })),
   note: Type.Optional(Type.String({ maxLength: 10_000 })),
+  /** the endpoint profile it is meant for (by name); or give baseUrl/apiKeyEnv, which find or create one */
+  profile: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
 });
 export type NewVersionBody = Static<typeof NewVersionBody>;
 
@@ -150,6 +152,8 @@ export const NewRunBody = Type.Object({
   batch: Type.Optional(Type.Boolean()),
   /** judge the items of another dataset (by name) with this criterion's version, e.g. unlabelled production traffic for a corrected pass rate */
   on: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** run through this endpoint profile (by name) instead of the version's own; recorded on the run */
+  profile: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
 });
 export type NewRunBody = Static<typeof NewRunBody>;
 

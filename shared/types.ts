@@ -67,6 +67,8 @@ export interface ModelSettings {
 
 export interface PromptVersion extends ModelSettings {
   id: number;
+  /** the endpoint profile it is meant for (null: its own baseUrl/apiKeyEnv, from before profiles) */
+  profileId: number | null;
   criterionId: number;
   number: number;
   template: string;
@@ -127,6 +129,29 @@ export interface Run {
   model: string | null;
   /** the model settings it used, resolved at execute time (null as for baseUrl) */
   settings: RunSettings | null;
+  /** the endpoint profile it ran through (a `--profile` override, else its version's), as named when planned */
+  profileId: number | null;
+  profileName: string | null;
+}
+
+/** Where judge and task calls go: a workspace-level, editable endpoint (runs record what they resolved). */
+export interface EndpointProfile {
+  id: number;
+  name: string;
+  /** null = OPENAI_BASE_URL, else the OpenAI API */
+  baseUrl: string | null;
+  /** the environment variable holding the key ('' = send no key); the secrets rule decides where it may go */
+  apiKeyEnv: string;
+  /** the model to call when a version or run names none ('' = none) */
+  model: string;
+  /** default limits of runs through it (a run's own options override them) */
+  rpm: number | null;
+  tpm: number | null;
+  maxReplyBytes: number | null;
+  createdAt: string;
+  updatedAt: string;
+  /** how many versions name it (a profile some version names cannot be deleted) */
+  versions: number;
 }
 
 /** The settings a judge run actually used (never the key itself, only the variable's name). */

@@ -14,6 +14,7 @@ import { confirmationsRepository } from './confirmations.ts';
 import { tasksRepository } from './tasks.ts';
 import { optimizationsRepository } from './optimizations.ts';
 import { judgeWrongRepository } from './judgeWrong.ts';
+import { profilesRepository } from './profiles.ts';
 
 export type { DB } from './open.ts';
 export { explainWriteError, readOnlyReason } from './open.ts';
@@ -39,6 +40,7 @@ export function createRepositories(db: DB) {
     tasks: tasksRepository(db),
     optimizations: optimizationsRepository(db),
     judgeWrong: judgeWrongRepository(db),
+    profiles: profilesRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

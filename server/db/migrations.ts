@@ -470,4 +470,80 @@ export const migrations: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX judge_wrong_reviews_criterion ON judge_wrong_reviews(criterion_id);
   `,
+  // ─── endpoint profiles (assignment "profiles"; the lead renumbers at merge) ───
+  // 9: endpoints live in the workspace: a profile names a base URL (null = OPENAI_BASE_URL / the OpenAI
+  // API), the environment variable holding the key ('' = no key; the secrets rule in
+  // server/judge/secrets.ts decides where it may go), a default model and rate/reply limits. A
+  // version names its profile; a run records the profile it used (an override of the version's)
+  // beside the base URL/model/settings it resolved. Existing versions' (base_url, api_key_env)
+  // pairs become profiles: "openai" for the default URL, the URL's host:port otherwise (suffixed
+  // -2, -3… when one name would cover several pairs). model_calls may also record a connection
+  // test, which belongs to neither a run nor a task.
+  `
+  CREATE TABLE endpoint_profiles (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    base_url TEXT,
+    api_key_env TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    rpm REAL,
+    tpm REAL,
+    max_reply_bytes INTEGER,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  ALTER TABLE prompt_versions ADD COLUMN profile_id INTEGER REFERENCES endpoint_profiles(id);
+  ALTER TABLE runs ADD COLUMN profile_id INTEGER REFERENCES endpoint_profiles(id) ON DELETE SET NULL;
+  ALTER TABLE runs ADD COLUMN profile_name TEXT;
+
+  INSERT INTO endpoint_profiles (name, base_url, api_key_env, model)
+    SELECT CASE WHEN rn = 1 THEN base ELSE base || '-' || rn END, base_url, api_key_env, model FROM (
+      SELECT base_url, api_key_env, model, base, first_id, row_number() OVER (PARTITION BY base ORDER BY first_id) AS rn FROM (
+        SELECT base_url, api_key_env, max(model) AS model, min(id) AS first_id,
+          CASE WHEN base_url IS NULL OR base_url = '' THEN 'openai' ELSE (
+            WITH r(rest) AS (SELECT substr(base_url, instr(base_url, '://') + 3)),
+                 h(hp) AS (SELECT CASE WHEN instr(rest, '/') > 0 THEN substr(rest, 1, instr(rest, '/') - 1) ELSE rest END FROM r)
+            SELECT CASE WHEN instr(hp, '@') > 0 THEN substr(hp, instr(hp, '@') + 1) ELSE hp END FROM h) END AS base
+        FROM prompt_versions GROUP BY base_url, api_key_env)) ORDER BY first_id;
+
+  DROP TRIGGER prompt_versions_immutable;
+  UPDATE prompt_versions SET profile_id = (SELECT p.id FROM endpoint_profiles p
+    WHERE coalesce(p.base_url, '') = coalesce(prompt_versions.base_url, '') AND p.api_key_env = prompt_versions.api_key_env);
+  CREATE TRIGGER prompt_versions_immutable BEFORE UPDATE ON prompt_versions
+    BEGIN SELECT RAISE(ABORT, 'prompt versions are immutable'); END;
+
+  CREATE TABLE model_calls_new (
+    id INTEGER PRIMARY KEY,
+    task_kind TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+    task_id INTEGER REFERENCES tasks(id) ON DELETE CASCADE,
+    item_id INTEGER,
+    sample INTEGER,
+    base_url TEXT NOT NULL,
+    model TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    reply TEXT,
+    error TEXT,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    latency_ms INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    cached INTEGER NOT NULL DEFAULT 0 CHECK (cached IN (0,1)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    -- the profile a connection test tried (null for other calls, which name their run or task)
+    profile_id INTEGER REFERENCES endpoint_profiles(id) ON DELETE SET NULL,
+    -- a connection test belongs to neither a run nor a task; every other call to exactly one
+    CHECK (CASE WHEN task_kind = 'connection-test' THEN run_id IS NULL AND task_id IS NULL ELSE (run_id IS NULL) <> (task_id IS NULL) END)
+  );
+  INSERT INTO model_calls_new (id, task_kind, run_id, task_id, item_id, sample, base_url, model, request_hash, reply, error,
+      prompt_tokens, completion_tokens, cost, latency_ms, attempts, cached, created_at)
+    SELECT id, task_kind, run_id, task_id, item_id, sample, base_url, model, request_hash, reply, error,
+      prompt_tokens, completion_tokens, cost, latency_ms, attempts, cached, created_at FROM model_calls;
+  DROP TABLE model_calls;
+  ALTER TABLE model_calls_new RENAME TO model_calls;
+  CREATE INDEX model_calls_run ON model_calls(run_id) WHERE run_id IS NOT NULL;
+  CREATE INDEX model_calls_task ON model_calls(task_id) WHERE task_id IS NOT NULL;
+  `,
+  // ─── end of endpoint profiles ───
 ];

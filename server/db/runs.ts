@@ -6,7 +6,7 @@ interface RunRow {
   id: number; criterion_id: number; dataset_id: number; version_id: number | null; version_number: number | null; kind: RunKind; name: string;
   split: SplitFilter; scope: 'labelled' | 'all'; samples: number; variant: string; concurrency: number; status: RunStatus; message: string;
   total: number; created_at: string; started_at: string | null; finished_at: string | null; stats: string;
-  base_url: string | null; model: string | null; settings: string | null;
+  base_url: string | null; model: string | null; settings: string | null; profile_id: number | null; profile_name: string | null;
 }
 interface RunStats { done: number; errors: number; cached: number; prompt_tokens: number; completion_tokens: number; cost: number }
 interface JudgmentRow { id: number; run_id: number; item_id: number; sample: number; verdict: string | null; critique: string; raw: string; error: string | null; latency_ms: number | null; prompt_tokens: number; completion_tokens: number; cost: number; cached: number; attempts: number }
@@ -19,6 +19,7 @@ const toRun = (r: RunRow): Run => { const st = JSON.parse(r.stats) as RunStats; 
   completionTokens: st.completion_tokens, cost: st.cost,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
   baseUrl: r.base_url, model: r.model, settings: r.settings === null ? null : JSON.parse(r.settings) as RunSettings,
+  profileId: r.profile_id ?? null, profileName: r.profile_name ?? null,
 }; };
 
 export const toJudgment = (r: JudgmentRow): Judgment => ({
@@ -30,6 +31,8 @@ export const toJudgment = (r: JudgmentRow): Judgment => ({
 export interface NewRun {
   criterionId: number; datasetId: number; versionId: number | null; kind: RunKind; name: string; split: SplitFilter;
   scope: 'labelled' | 'all'; samples: number; variant: RunVariant; concurrency: number; status: RunStatus; itemIds: number[];
+  /** the endpoint profile it runs through (an override, else its version's) and that profile's name now */
+  profileId?: number | null; profileName?: string | null;
 }
 
 export interface NewJudgment {
@@ -69,8 +72,8 @@ export function runsRepository(db: DB) {
   const byId = db.prepare<[number], RunRow>(`${select} WHERE r.id = ?`);
   const byCriterion = db.prepare<[number], RunRow>(`${select} WHERE r.criterion_id = ? ORDER BY r.id DESC`);
   const unfinished = db.prepare<[], RunRow>(`${select} WHERE r.status IN ('queued','running') ORDER BY r.id`);
-  const insertRun = db.prepare(`INSERT INTO runs (criterion_id, dataset_id, version_id, kind, name, split, scope, samples, variant, concurrency, status, total)
-    VALUES (@criterionId, @datasetId, @versionId, @kind, @name, @split, @scope, @samples, @variant, @concurrency, @status, @total)`);
+  const insertRun = db.prepare(`INSERT INTO runs (criterion_id, dataset_id, version_id, kind, name, split, scope, samples, variant, concurrency, status, total, profile_id, profile_name)
+    VALUES (@criterionId, @datasetId, @versionId, @kind, @name, @split, @scope, @samples, @variant, @concurrency, @status, @total, @profileId, @profileName)`);
   const insertRunItem = db.prepare(`INSERT INTO run_items (run_id, item_id) VALUES (?, ?)`);
   const setStatus = db.prepare(`UPDATE runs SET status = @status, message = @message,
     started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
@@ -114,7 +117,7 @@ export function runsRepository(db: DB) {
     list: (criterionId: number) => byCriterion.all(criterionId).map(toRun),
     unfinished: () => unfinished.all().map(toRun),
     create: db.transaction((r: NewRun): Run => {
-      const id = Number(insertRun.run({ ...r, variant: JSON.stringify(r.variant), total: r.itemIds.length * r.samples }).lastInsertRowid);
+      const id = Number(insertRun.run({ ...r, profileId: r.profileId ?? null, profileName: r.profileName ?? null, variant: JSON.stringify(r.variant), total: r.itemIds.length * r.samples }).lastInsertRowid);
       for (const itemId of r.itemIds) insertRunItem.run(id, itemId);
       return repo.get(id)!;
     }),

@@ -5,7 +5,10 @@ import type { Repositories } from '../db/index.ts';
 import { withWriteRetry } from '../db/retry.ts';
 import type { NewJudgment, RunOptions } from '../db/runs.ts';
 import type { CachedResponse } from '../db/cache.ts';
-import type { Criterion, Item, PromptVersion, Run, RunVariant, SplitFilter } from '../../shared/types.ts';
+import type { Criterion, EndpointProfile, Item, PromptVersion, Run, RunVariant, SplitFilter } from '../../shared/types.ts';
+import { testConnection } from './connection-test.ts';
+import type { ConnectionTest } from '../../shared/api/profiles.ts';
+import { NotFoundError } from '../errors.ts';
 import { buildMessages, type Example } from '../../shared/template.ts';
 import { verdictOptions } from '../../shared/verdicts.ts';
 import { createRng } from '../../shared/stats/index.ts';
@@ -46,6 +49,8 @@ export interface PlanRun extends RunOptions {
   variant?: RunVariant;
   concurrency?: number;
   name?: string;
+  /** run through this endpoint profile instead of the version's own (recorded on the run) */
+  profile?: EndpointProfile | null;
 }
 
 export interface ExecuteOptions {
@@ -116,15 +121,45 @@ export class RunEngine extends EventEmitter {
    * The optimizer's proposer: one recorded, cached, cancellable, resumable call. Refuses (throws a
    * ValidationError) before anything is stored or sent when any item it names is not a train item.
    */
-  async propose(inputs: ProposeInputs & { criterionId?: number }, endpoint: TaskEndpoint, o: { noCache?: boolean } = {}): Promise<Proposal & { taskId: number }> {
-    const { task, result } = await this.tasks.run(proposeKind, inputs, endpoint, inputs.criterionId ?? null, o);
+  async propose(inputs: ProposeInputs & { criterionId?: number }, endpoint: TaskEndpoint & { profile?: string | null }, o: { noCache?: boolean } = {}): Promise<Proposal & { taskId: number }> {
+    const { task, result } = await this.tasks.run(proposeKind, inputs, this.taskEndpoint(endpoint), inputs.criterionId ?? null, o);
     return { ...result, taskId: task.id };
   }
 
   /** Failure-mode grouping by a model (train and dev items only): modes with the items' internal ids. */
-  async groupCritiques(inputs: GroupInputs & { criterionId?: number }, endpoint: TaskEndpoint, o: { noCache?: boolean } = {}): Promise<Grouping & { taskId: number }> {
-    const { task, result } = await this.tasks.run(groupCritiquesKind, inputs, endpoint, inputs.criterionId ?? null, o);
+  async groupCritiques(inputs: GroupInputs & { criterionId?: number }, endpoint: TaskEndpoint & { profile?: string | null }, o: { noCache?: boolean } = {}): Promise<Grouping & { taskId: number }> {
+    const { task, result } = await this.tasks.run(groupCritiquesKind, inputs, this.taskEndpoint(endpoint), inputs.criterionId ?? null, o);
     return { ...result, taskId: task.id };
+  }
+
+  /**
+   * A task's endpoint with its profile (named by `profile`) resolved: the profile's base URL and key
+   * variable, and its default model when the task names none. Throws NotFoundError for an unknown name.
+   */
+  taskEndpoint(e: TaskEndpoint & { profile?: string | null }): TaskEndpoint {
+    if (!e.profile) return e;
+    const p = this.repos.profiles.byName(e.profile);
+    if (!p) throw new NotFoundError(`no endpoint profile named "${e.profile}"`, 'profile_not_found');
+    const { profile: _named, ...rest } = e;
+    return { ...rest, model: e.model?.trim() ? e.model : p.model, baseUrl: p.baseUrl, apiKeyEnv: p.apiKeyEnv || 'none' };
+  }
+
+  /**
+   * A version's settings as they run through a profile: `profileId` (a run's override), else the
+   * version's own profile, else the version's legacy baseUrl/apiKeyEnv. An override profile's default
+   * model replaces the version's (another endpoint serves other models); the version's own profile
+   * keeps the version's model.
+   */
+  resolveVersion(version: PromptVersion, profileId: number | null = version.profileId): { version: PromptVersion; profile: EndpointProfile | null } {
+    const profile = profileId !== null ? this.repos.profiles.get(profileId) ?? null : null;
+    if (!profile) return { version, profile: null };
+    const override = profileId !== version.profileId;
+    return { profile, version: { ...version, baseUrl: profile.baseUrl, apiKeyEnv: profile.apiKeyEnv, model: override && profile.model ? profile.model : version.model } };
+  }
+
+  /** One real call through a profile (see connection-test.ts); recorded in model_calls. */
+  testConnection(profile: EndpointProfile, model?: string): Promise<ConnectionTest> {
+    return testConnection(this.repos, profile, model, { env: this.opts.env, provider: this.opts.provider, maxReplyBytes: this.opts.maxReplyBytes });
   }
 
   /** Where a version's calls would go from this engine (its environment), and whether they can be made. Never the key. */
@@ -142,12 +177,19 @@ export class RunEngine extends EventEmitter {
         name: p.name ?? `v${p.version.number} on ${p.split}${p.batch ? ' (batch)' : ''}`, split: p.split, scope,
         samples: p.samples ?? 1, variant: p.variant ?? {}, concurrency: p.concurrency ?? this.opts.defaultConcurrency ?? DEFAULT_CONCURRENCY,
         status: 'queued', itemIds: items.map((i) => i.id),
+        ...this.profileOfPlan(p),
       });
       this.repos.runs.setOptions(run.id, pickOptions(p));
       // The planner holds the lease from the start, so no other process takes the run before it executes it.
       this.repos.runs.heartbeat(run.id, this.owner);
       return run;
     })();
+  }
+
+  /** The profile a planned run goes through: the override, else the version's own. */
+  private profileOfPlan(p: PlanRun): { profileId: number | null; profileName: string | null } {
+    const profile = p.profile ?? (p.version.profileId !== null ? this.repos.profiles.get(p.version.profileId) : undefined);
+    return { profileId: profile?.id ?? null, profileName: profile?.name ?? null };
   }
 
   /** What a planned run would cost before it exists: requests, tokens, cache hits and price. */
@@ -218,7 +260,8 @@ export class RunEngine extends EventEmitter {
       const deadOwner = lease?.owner && ownerIsDead(lease.owner) ? lease.owner : null;
       const claimed = await this.write(() => this.repos.runs.claim(runId, this.owner, new Date(Date.now() - this.staleAfter()).toISOString(), deadOwner));
       if (!claimed) throw new RunBusyError(`run ${runId} is being executed by another process (${lease?.owner}); cancel it there, or wait for it to stop`);
-      const runOptions: RunOptions = { ...ctx.options, ...(options.noCache !== undefined ? { noCache: options.noCache } : {}) };
+      // The profile's limits are defaults; the run's own options override them.
+      const runOptions: RunOptions = { ...profileLimits(ctx.profile), ...ctx.options, ...(options.noCache !== undefined ? { noCache: options.noCache } : {}) };
       const profile = `${describeEndpoint(ctx.version, this.opts.env).baseUrl}|${ctx.version.apiKeyEnv}`;
       limits = this.limiters.acquire(profile, { rpm: runOptions.rpm, tpm: runOptions.tpm });
       try {
@@ -415,9 +458,11 @@ export class RunEngine extends EventEmitter {
     const run = this.repos.runs.get(runId);
     if (!run) throw new Error(`run ${runId} not found`);
     if (run.kind !== 'judged' || run.versionId === null) throw new Error(`run ${runId} was imported; there is nothing to judge`);
-    const version = this.repos.versions.get(run.versionId)!;
+    // Runs planned before profiles (profile_id null) resolve through the version's profile, if any.
+    const stored = this.repos.versions.get(run.versionId)!;
+    const { version, profile } = this.resolveVersion(stored, run.profileId ?? stored.profileId);
     const criterion = this.repos.criteria.get(run.criterionId)!;
-    return { run, version, criterion, items: this.repos.runs.items(runId), options: this.repos.runs.options(runId) };
+    return { run, version, profile, criterion, items: this.repos.runs.items(runId), options: this.repos.runs.options(runId) };
   }
 
   private selectItems(p: PlanRun) {
@@ -561,6 +606,14 @@ function checkOptions(o: RunOptions & { concurrency?: number; samples?: number }
   };
   positive(o.rpm, 'rpm', false); positive(o.tpm, 'tpm', false); positive(o.timeoutMs, 'timeout');
   positive(o.concurrency, 'concurrency'); positive(o.samples, 'samples'); positive(o.maxReplyBytes, 'max reply bytes');
+}
+
+function profileLimits(p: EndpointProfile | null): RunOptions {
+  const o: RunOptions = {};
+  if (p?.rpm) o.rpm = p.rpm;
+  if (p?.tpm) o.tpm = p.tpm;
+  if (p?.maxReplyBytes) o.maxReplyBytes = p.maxReplyBytes;
+  return o;
 }
 
 function pickOptions(p: RunOptions): RunOptions {

@@ -7,8 +7,8 @@ import { NotFoundError } from '../services/errors.ts';
 
 export const versionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
-  /** A version with where its calls would go (key presence only, never the key). */
-  const withEndpoint = (v: PromptVersion) => ({ ...v, endpoint: ws.engine.endpointOf(v) });
+  /** A version with where its calls would go through its profile as it is now (key presence only, never the key). */
+  const withEndpoint = (v: PromptVersion) => ({ ...v, endpoint: ws.engine.endpointOf(ws.engine.resolveVersion(v).version) });
 
   app.get('/criteria/:id/versions', { schema: { params: IdParams, response: { 200: Type.Array(VersionSchema) } } }, async (req) =>
     ws.repos.versions.list(ws.criterionById(req.params.id).id).map(withEndpoint));

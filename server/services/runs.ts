@@ -8,6 +8,7 @@ import type { PlanRun } from '../judge/engine.ts';
 import type { RunCostPreview } from '../../shared/runs.ts';
 import { EndpointError, ValidationError } from './errors.ts';
 import type { Workspace } from './workspace.ts';
+import { profileByRef } from './profiles.ts';
 
 /** What to run, as the API body and the CLI flags give it. */
 export interface RunRequest {
@@ -26,17 +27,21 @@ export interface RunRequest {
   permuteSeed?: number;
   /** pairwise only: present output_b as A (a consistency rerun) */
   swap?: boolean;
+  /** run through this endpoint profile (by name) instead of the version's own; recorded on the run */
+  profile?: string;
 }
 
 /** The engine's plan for a request: defaults applied, references resolved. Throws NotFoundError / ValidationError naming the field. */
 export function planOfRequest(ws: Workspace, criterion: Criterion, req: RunRequest): PlanRun {
-  const version = ws.version(criterion, req.version);
+  const override = req.profile ? profileByRef(ws, req.profile) : null;
+  // The settings it runs with: the override profile's endpoint (and default model), else the version's own profile.
+  const { version } = ws.engine.resolveVersion(ws.version(criterion, req.version), override?.id);
   if (req.swap && criterion.scale !== 'pairwise') throw new ValidationError('swap', 'a position swap applies only to pairwise criteria', 'swap_not_pairwise');
   const on = req.on !== undefined ? ws.dataset(req.on) : undefined;
   return {
     criterion, version, split: req.split ?? (on ? 'all' : 'dev'), scope: req.scope ?? (on ? 'all' : undefined), datasetId: on?.id,
     samples: req.samples, concurrency: req.concurrency, rpm: req.rpm, tpm: req.tpm, timeoutMs: req.timeoutMs, maxReplyBytes: req.maxReplyBytes,
-    noCache: req.noCache, batch: req.batch,
+    noCache: req.noCache, batch: req.batch, profile: override,
     variant: { ...(req.permuteSeed !== undefined ? { permuteSeed: req.permuteSeed } : {}), ...(req.swap ? { swap: true } : {}) },
   };
 }

@@ -12,6 +12,7 @@ import { importItems, importLabels, importRun, type FieldMap, type ImportSource 
 import { labelRows, type LabelRow } from './exports.ts';
 import { RunEngine, loadExamples, type EngineOptions } from '../judge/engine.ts';
 import { NO_KEY, wantsNoKey } from '../judge/secrets.ts';
+import { findOrCreateProfile, profileByRef } from './profiles.ts';
 import { LabelConflictError, withWriteRetry } from '../db/index.ts';
 
 /** How long a label save waits for another process's write lock before it answers "busy, retry". */
@@ -29,7 +30,9 @@ import { shellQuote } from '../../shared/shell.ts';
 export { MAJORITY };
 
 export interface NewVersionInput {
-  template: string; model: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
+  template: string; model: string;
+  /** the endpoint profile it is meant for, by name; or the shorthand baseUrl/apiKeyEnv, which finds or creates one */
+  profile?: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
   maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
 }
 
@@ -160,7 +163,11 @@ export class Workspace {
   addVersion(criterion: Criterion, input: NewVersionInput): PromptVersion {
     const problems = validateTemplate(input.template, criterion.scale);
     if (problems.length) throw new ValidationError('template', problems.map((p) => `line ${p.line}: ${p.reason}`).join('; '));
-    if (!input.model?.trim()) throw new ValidationError('model', 'must name the judge model');
+    if (input.profile && (input.baseUrl || input.apiKeyEnv !== undefined)) throw new ValidationError('profile', 'give either a profile or a base URL / API key variable, not both');
+    // The profile is resolved (found or created) only after every other check passes, so a refused save creates nothing.
+    const profileNamed = input.profile ? profileByRef(this, input.profile) : null;
+    const model = input.model?.trim() || profileNamed?.model || '';
+    if (!model) throw new ValidationError('model', 'must name the judge model');
     if (input.temperature != null && !(input.temperature >= 0 && input.temperature <= 2)) throw new ValidationError('temperature', 'must be between 0 and 2');
     if (input.maxTokens != null && !(Number.isInteger(input.maxTokens) && input.maxTokens > 0)) throw new ValidationError('maxTokens', 'must be a positive integer');
     const labels = this.repos.labels.currentByItem(criterion.id, criterion.principalAnnotator);
@@ -171,29 +178,21 @@ export class Workspace {
       if (!l?.verdict || l.ambiguous) throw new ValidationError('examples', `item "${ext}" has no usable expert label to show as an example`);
       return item.id;
     });
-    const baseUrl = input.baseUrl || null;
-    const apiKeyEnv = this.keyVariableFor(baseUrl, input.apiKeyEnv);
-    return this.repos.versions.create(criterion.id, {
-      template: input.template, model: input.model.trim(), baseUrl, apiKeyEnv,
-      temperature: input.temperature ?? null, maxTokens: input.maxTokens ?? null, seed: input.seed ?? null, examples, note: input.note ?? '',
-    });
-  }
-
-  /**
-   * The key variable a new version stores ('' = send no key), under the secrets rule (judge/secrets.ts):
-   * a named variable must be bound to the version's URL in this server's environment, else the save
-   * is refused naming the rule and the setting; "none" or '' means no key; none given means
-   * OPENAI_API_KEY where it may go, and no key elsewhere (a local server).
-   */
-  private keyVariableFor(baseUrl: string | null, given: string | undefined): string {
-    const name = given?.trim();
-    if (name === undefined) return this.engine.endpointOf({ baseUrl, apiKeyEnv: 'OPENAI_API_KEY' }).problem ? '' : 'OPENAI_API_KEY';
-    if (wantsNoKey(name)) return '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ValidationError('apiKeyEnv', `must be an environment variable name (the key itself is never stored), or "${NO_KEY}" for an endpoint that needs no key`);
-    if (baseUrl !== null && !/^https?:\/\/[^\s]+$/i.test(baseUrl)) throw new ValidationError('baseUrl', 'must be an http(s) URL');
-    const problem = this.engine.endpointOf({ baseUrl, apiKeyEnv: name }).problem;
-    if (problem) throw new ValidationError('apiKeyEnv', problem);
-    return name;
+    if (input.apiKeyEnv !== undefined && !wantsNoKey(input.apiKeyEnv.trim()) && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.apiKeyEnv.trim())) {
+      throw new ValidationError('apiKeyEnv', `must be an environment variable name (the key itself is never stored), or "${NO_KEY}" for an endpoint that needs no key`);
+    }
+    if (input.baseUrl && !/^https?:\/\/[^\s]+$/i.test(input.baseUrl)) throw new ValidationError('baseUrl', 'must be an http(s) URL');
+    if (profileNamed) {
+      const problem = this.engine.endpointOf(profileNamed).problem;
+      if (problem) throw new ValidationError('profile', `endpoint profile "${profileNamed.name}": ${problem}`, 'key_not_allowed');
+    }
+    return this.repos.db.transaction(() => {
+      const profile = profileNamed ?? findOrCreateProfile(this, input.baseUrl || null, input.apiKeyEnv);
+      return this.repos.versions.create(criterion.id, {
+        template: input.template, model, baseUrl: profile.baseUrl, apiKeyEnv: profile.apiKeyEnv, profileId: profile.id,
+        temperature: input.temperature ?? null, maxTokens: input.maxTokens ?? null, seed: input.seed ?? null, examples, note: input.note ?? '',
+      });
+    })();
   }
 
   /** The exact messages a version would send for an item (what the judge sees). */

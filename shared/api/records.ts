@@ -46,7 +46,7 @@ const modelSettings = {
   temperature: Nullable(Type.Number()), maxTokens: Nullable(Type.Integer()), seed: Nullable(Type.Integer()),
 };
 export const PromptVersionSchema = Type.Object({
-  id: Type.Integer(), criterionId: Type.Integer(), number: Type.Integer(), template: Type.String(), ...modelSettings,
+  id: Type.Integer(), profileId: Nullable(Type.Integer()), criterionId: Type.Integer(), number: Type.Integer(), template: Type.String(), ...modelSettings,
   examples: Type.Array(Type.Integer()), note: Type.String(), parentId: Nullable(Type.Integer()), createdAt: Type.String(),
   origin: Type.Union([Type.Literal('human'), Type.Literal('optimizer')]), strategy: Nullable(Type.String()), rationale: Nullable(Type.String()),
   status: Type.Union([Type.Literal('candidate'), Type.Literal('accepted')]), acceptedBy: Nullable(Type.String()), acceptedAt: Nullable(Type.String()),
@@ -70,6 +70,8 @@ export const RunSchema = Type.Object({
   /** what the run actually used, resolved when it executes (null before that, and for imported runs) */
   baseUrl: Nullable(Type.String()), model: Nullable(Type.String()),
   settings: Nullable(Type.Object({ apiKeyEnv: Type.String(), temperature: Nullable(Type.Number()), maxTokens: Nullable(Type.Integer()), seed: Nullable(Type.Integer()) })),
+  /** the endpoint profile it ran through (an override, else its version's), named as when it was planned */
+  profileId: Nullable(Type.Integer()), profileName: Nullable(Type.String()),
 });
 
 export const JudgmentSchema = Type.Object({

@@ -165,6 +165,14 @@ describe('the HTTP contract', () => {
       await call('GET', `/api/criteria/${c}/versions`);
       const v = (await call('POST', `/api/criteria/${c}/versions`, { template: 'Judge {{input}} -> {{output}}', model: 'judge-2', baseUrl: fake.url, apiKeyEnv: 'TEST_KEY' })).json();
       await call('GET', `/api/versions/${v.id}`);
+      // endpoint profiles (the version above found or created one for its base URL)
+      const profile = (await call('POST', '/api/profiles', { name: 'stand-in', baseUrl: fake.url, apiKeyEnv: 'none', model: 'judge-2', rpm: 6000 })).json();
+      await call('GET', '/api/profiles');
+      await call('GET', `/api/profiles/${profile.id}`);
+      await call('PUT', `/api/profiles/${profile.id}`, { tpm: 1_000_000 });
+      await call('POST', `/api/profiles/${profile.id}/test`, {});
+      const spare = (await call('POST', '/api/profiles', { name: 'spare', baseUrl: fake.url, apiKeyEnv: 'none' })).json();
+      await call('DELETE', `/api/profiles/${spare.id}`);
       await call('POST', `/api/criteria/${c}/preview`, { template: 'Judge {{input}} {{nope}}', itemId: 1 });
       await call('POST', `/api/criteria/${c}/runs/cost-preview`, { version: 'latest', split: 'all' });
       const run = (await call('POST', `/api/criteria/${c}/runs`, { version: 'latest', split: 'all' })).json();

@@ -8,7 +8,7 @@ function run(over: Partial<Run>): Run {
   return {
     id: nextId++, criterionId: 1, datasetId: DS, versionId: 10, versionNumber: 1, kind: 'judged', name: 'r', split: 'dev', scope: 'labelled',
     samples: 1, variant: {}, concurrency: 8, status: 'done', message: '', total: 10, done: 10, errors: 0, cached: 0,
-    promptTokens: 100, completionTokens: 20, cost: 0.5, createdAt: '', startedAt: null, finishedAt: null, baseUrl: null, model: null, settings: null, ...over,
+    promptTokens: 100, completionTokens: 20, cost: 0.5, createdAt: '', startedAt: null, finishedAt: null, baseUrl: null, model: null, settings: null, profileId: null, profileName: null, ...over,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { leaf, num, openDb, printList, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface AddOpts extends DbOption {
-  dataset: string; criterion: string; template: string; model: string; baseUrl?: string; apiKeyEnv?: string;
+  dataset: string; criterion: string; template: string; model?: string; profile?: string; baseUrl?: string; apiKeyEnv?: string;
   temperature?: string; maxTokens?: string; seed?: string; examples?: string; note?: string; format?: string;
 }
 interface ListOpts extends DbOption { dataset: string; criterion: string; format?: string }
@@ -15,8 +15,9 @@ export function register(program: Command, ctx: CliContext) {
       .requiredOption('--dataset <name>', 'the dataset')
       .requiredOption('--criterion <name>', 'the criterion')
       .requiredOption('--template <file>', 'the judge prompt template')
-      .requiredOption('--model <model>', 'the judge model')
-      .option('--base-url <url>', 'an OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else OpenAI)')
+      .option('--model <model>', "the judge model (default: the profile's default model)")
+      .option('--profile <name>', 'the endpoint profile it is meant for (see concur profiles)')
+      .option('--base-url <url>', 'shorthand: the profile with this OpenAI-compatible endpoint (and key variable), created if none (default: OPENAI_BASE_URL, else OpenAI)')
       .option('--api-key-env <var|none>', 'the environment variable holding the API key (default: OPENAI_API_KEY where that key may go, else none); '
         + 'a key other than OPENAI_API_KEY is sent only to base URLs bound to it in CONCUR_KEYS when Concur starts; none = the endpoint needs no key')
       .option('--temperature <t>', 'sampling temperature (0..2)')
@@ -30,7 +31,7 @@ export function register(program: Command, ctx: CliContext) {
       const c = ws.criterion(o.dataset, o.criterion);
       if (!existsSync(o.template)) throw usageError(`${o.template}: file not found`, 'template');
       const v = ws.addVersion(c, {
-        template: readFileSync(o.template, 'utf8'), model: o.model, baseUrl: o.baseUrl ?? null,
+        template: readFileSync(o.template, 'utf8'), model: o.model ?? '', profile: o.profile, baseUrl: o.baseUrl ?? null,
         apiKeyEnv: o.apiKeyEnv, temperature: num(o.temperature, 'temperature') ?? null,
         maxTokens: num(o.maxTokens, 'max-tokens', true) ?? null, seed: num(o.seed, 'seed', true) ?? null,
         examples: o.examples ? o.examples.split(',').map((s) => s.trim()).filter(Boolean) : [], note: o.note,

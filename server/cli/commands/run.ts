@@ -9,7 +9,7 @@ import { leaf, need, num, openDb, split, usageError, type CliContext, type DbOpt
 interface Opts extends DbOption {
   dataset?: string; criterion?: string; version?: string; split?: string; scope?: string; samples?: string;
   permuteSeed?: string; swap?: boolean; concurrency?: string; rpm?: string; tpm?: string; timeout?: string; maxReplyBytes?: string;
-  batch?: boolean; cache: boolean; dryRun?: boolean; json?: boolean; on?: string; resume?: string; retryErrors?: boolean;
+  batch?: boolean; cache: boolean; dryRun?: boolean; profile?: string; json?: boolean; on?: string; resume?: string; retryErrors?: boolean;
 }
 
 function progressPrinter(json: boolean) {
@@ -47,6 +47,7 @@ export function register(program: Command, ctx: CliContext) {
       .option('--tpm <n>', 'tokens per minute limit')
       .option('--timeout <seconds>', 'per-request timeout')
       .option('--max-reply-bytes <n>', 'a reply larger than this is recorded as an error (default: 1 MB)')
+      .option('--profile <name>', "run through this endpoint profile instead of the version's own (recorded on the run; its default model, if any, replaces the version's)")
       .option('--batch', 'use the OpenAI Batch API')
       .option('--no-cache', 'call the endpoint even for cached requests')
       .option('--dry-run', 'print the cost preview (requests, tokens, cost) and call nothing')
@@ -102,7 +103,7 @@ async function execute(o: Opts): Promise<number> {
     concurrency: positive(o.concurrency, 'concurrency', true), samples: positive(o.samples, 'samples', true),
     rpm: rateLimit(o.rpm, 'rpm'), tpm: rateLimit(o.tpm, 'tpm'), timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     noCache, batch: o.batch, maxReplyBytes: positive(o.maxReplyBytes, 'max-reply-bytes', true),
-    permuteSeed: num(o.permuteSeed, 'permute-seed', true), swap: o.swap,
+    permuteSeed: num(o.permuteSeed, 'permute-seed', true), swap: o.swap, profile: o.profile,
   };
   if (o.dryRun) {
     const e = runCostPreview(ws, c, request);

@@ -3,7 +3,7 @@ import type { Optimization, OptimizerCostPreview, OptimizeBody } from '../../../
 import type {
   AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, JudgeWrongReview, ForeignImportResult,
   GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion, Dataset, ImportWarnings,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion, Dataset, ImportWarnings, Profile, ConnectionTest, NewProfile, ProfileChanges,
 } from './types.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
@@ -62,7 +62,7 @@ export interface ItemsQuery {
 }
 export interface SaveLabel { itemId: number; verdict: string | null; critique: string; ambiguous?: boolean; expectedId: number | null }
 export interface NewVersion {
-  template: string; model: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
+  template: string; model: string; profile?: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
   maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
 }
 export interface NewCriterion {
@@ -75,6 +75,8 @@ export interface NewRun {
   version: number; split: string; scope?: 'labelled' | 'all'; on?: string;
   /** consistency reruns: k samples per item, few-shot examples shuffled with a seed, A and B swapped */
   samples?: number; permuteSeed?: number; swap?: boolean;
+  /** run through another endpoint profile than the version's (recorded on the run) */
+  profile?: string;
 }
 export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }
 export interface ForeignImportBody {
@@ -111,6 +113,11 @@ export const api = {
   addVersion: (criterionId: number, body: NewVersion) => post<VersionWithEndpoint>(`/criteria/${criterionId}/versions`, body),
 
   runs: (criterionId: number) => get<Run[]>(`/criteria/${criterionId}/runs`),
+  profiles: () => get<Profile[]>('/profiles'),
+  addProfile: (body: NewProfile) => post<Profile>('/profiles', body),
+  editProfile: (id: number, body: ProfileChanges) => request<Profile>('PUT', `/profiles/${id}`, body),
+  removeProfile: (id: number) => request<null>('DELETE', `/profiles/${id}`),
+  testProfile: (id: number, model?: string) => post<ConnectionTest>(`/profiles/${id}/test`, model ? { model } : {}),
   startRun: (criterionId: number, body: NewRun) => post<Run>(`/criteria/${criterionId}/runs`, body),
   /** What a run would send and cost, without calling the endpoint. */
   runCostPreview: (criterionId: number, body: NewRun) => post<RunCostPreview>(`/criteria/${criterionId}/runs/cost-preview`, body),

@@ -35,6 +35,7 @@ export type SplitProgress = CriterionDetail['progress'][Split];
 export type EndpointInfo = Static<typeof EndpointInfoSchema>;
 export type AppConfig = Static<typeof AppConfigSchema>;
 export type VersionWithEndpoint = Static<typeof VersionSchema>;
+export type { ProfileOut as Profile, ConnectionTest, NewProfileBody as NewProfile, UpdateProfileBody as ProfileChanges } from '../../../shared/api/profiles.ts';
 export type PreviewRow = Static<typeof PreviewRowSchema>;
 export type ImportPreview = Static<typeof ImportPreviewSchema>;
 export type ImportResult = Static<typeof ItemImportResultSchema>;
