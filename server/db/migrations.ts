@@ -455,5 +455,10 @@ export const migrations: string[] = [
     UNIQUE (optimization_id, step)
   );
   `,
+  // 8: an optimization's lease, like a run's: its executor renews heartbeat_at while it works, so
+  //    `serve`'s watcher can take over one whose process died (kill -9) or whose lease went stale.
+  `
+  ALTER TABLE optimizations ADD COLUMN heartbeat_at TEXT;
+  `,
   // ─── end of optimizer ───
 ];

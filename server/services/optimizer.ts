@@ -83,6 +83,18 @@ export interface OptimizerProgress { id: number; status: OptimizationStatus; mes
 
 class StopOptimization extends Error { constructor(readonly status: OptimizationStatus, message: string) { super(message); } }
 
+/** How often an executing optimization renews its lease, and when a lease not renewed counts as abandoned. */
+const HEARTBEAT_MS = 2000;
+const STALE_AFTER_MS = HEARTBEAT_MS * 5;
+
+/** One optimizer per workspace, so the routes and `serve`'s watcher share what executes where. */
+const shared = new WeakMap<Workspace, Optimizer>();
+export function optimizerOf(ws: Workspace): Optimizer {
+  let o = shared.get(ws);
+  if (!o) { o = new Optimizer(ws); shared.set(ws, o); }
+  return o;
+}
+
 const FINAL: ReadonlySet<OptimizationStatus> = new Set(['done', 'failed', 'cancelled', 'stopped-by-budget']);
 
 /** The optimizer never plans a run on any other split: test is held out for confirmation. */
@@ -232,21 +244,60 @@ export class Optimizer extends EventEmitter {
     return this.get(id);
   }
 
-  /** Whether another live process is executing it. */
+  /** Whether another live process is executing it (its owner is alive and its lease fresh). */
   heldElsewhere(id: number): string | null {
     const o = this.get(id);
     if (o.status !== 'running' || !o.owner || o.owner === this.ws.engine.owner || this.active.has(id)) return null;
-    return ownerIsDead(o.owner) ? null : o.owner;
+    if (ownerIsDead(o.owner)) return null;
+    const lease = this.repos.optimizations.lease(id);
+    if (!lease?.heartbeat_at || Date.now() - Date.parse(lease.heartbeat_at) > STALE_AFTER_MS) return null;
+    return o.owner;
+  }
+
+  /** Optimizations left running by a process that is gone (dead, or its lease stale). */
+  resumable(): OptimizationRow[] {
+    return this.repos.optimizations.running().filter((o) => !this.active.has(o.id) && this.heldElsewhere(o.id) === null && o.owner !== this.ws.engine.owner);
+  }
+
+  /**
+   * Keeps taking over optimizations left by a process that is gone (kill -9 of `concur optimize` or of
+   * `serve`), like the engine's watcher does for runs and tasks: once now, then every `intervalMs`.
+   * The search replays its record, so finished calls are not repeated. Returns a function that stops watching.
+   */
+  watchForAbandoned(log: (line: string) => void, intervalMs = HEARTBEAT_MS): () => void {
+    const look = () => {
+      let found: OptimizationRow[];
+      try { found = this.resumable(); } catch (e) { log(`looking for optimizations to resume: ${e instanceof Error ? e.message : String(e)}`); return; }
+      for (const o of found) {
+        log(`resuming optimization ${o.id} (${this.stepsRecorded(o.id)} candidate step(s) recorded)`);
+        this.execute(o.id).then(
+          (v) => log(`optimization ${o.id} ${v.status}${v.message ? `: ${v.message}` : ''}`),
+          (e) => { if (!(e instanceof ConflictError)) log(`optimization ${o.id}: ${e instanceof Error ? e.message : String(e)}`); },
+        );
+      }
+    };
+    look();
+    const timer = setInterval(look, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Runs (or resumes) an optimization to its end; returns its view. Never throws for a model failure: the status says. */
   async execute(id: number): Promise<OptimizationView> {
     const o = this.get(id);
     if (FINAL.has(o.status)) throw new ConflictError(`optimization #${id} is already ${o.status}`, 'optimization_finished');
-    const holder = this.heldElsewhere(id);
-    if (holder) throw new ConflictError(`optimization #${id} is being executed by another process (${holder})`, 'optimization_held');
+    if (this.active.has(id)) throw new ConflictError(`optimization #${id} is already executing in this process`, 'optimization_held');
+    const owner = this.ws.engine.owner;
+    const deadOwner = o.owner && ownerIsDead(o.owner) ? o.owner : null;
+    const staleBefore = new Date(Date.now() - STALE_AFTER_MS).toISOString();
+    if (!this.repos.optimizations.claim(id, owner, staleBefore, deadOwner)) {
+      const now = this.get(id);
+      if (FINAL.has(now.status)) throw new ConflictError(`optimization #${id} is already ${now.status}`, 'optimization_finished');
+      throw new ConflictError(`optimization #${id} is being executed by another process (${now.owner})`, 'optimization_held');
+    }
     this.active.set(id, { runId: null, taskId: null });
-    this.repos.optimizations.setStatus(id, 'running', '', this.ws.engine.owner);
+    const heartbeat = setInterval(() => { try { this.repos.optimizations.renew(id, owner); } catch { /* busy: the next beat renews */ } }, HEARTBEAT_MS);
+    heartbeat.unref();
     try {
       await new Search(this, this.ws, id, (p) => { this.active.set(id, p); }).run();
       this.finish(id, 'done', '');
@@ -254,6 +305,7 @@ export class Optimizer extends EventEmitter {
       if (e instanceof StopOptimization) this.finish(id, e.status, e.message);
       else this.finish(id, 'failed', e instanceof Error ? e.message : String(e));
     } finally {
+      clearInterval(heartbeat);
       this.active.delete(id);
     }
     return this.view(id);
@@ -392,6 +444,10 @@ class Search {
 
   private async finishRun(run: Run, split: 'train' | 'dev'): Promise<Run> {
     assertSplit(run.split);
+    if (run.status === 'done') return run;
+    // `serve`'s engine watcher may have taken the abandoned run over already: let it finish there
+    while (this.ws.engine.isActive(run.id)) await new Promise((r) => setTimeout(r, 100));
+    run = this.ws.repos.runs.get(run.id)!;
     if (run.status === 'done') return run;
     this.onActive({ runId: run.id, taskId: null });
     this.opt.emitProgress(this.id, `judging ${run.name}`, this.step);

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
+import { createServer } from 'node:net';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type FakeOpenAIOptions } from '../support/openai-server.ts';
 import { PROPOSAL_SCHEMA, rubricRespond } from '../support/rubric-model.ts';
 import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../support/rule-dataset.ts';
@@ -198,5 +199,48 @@ describe('concur optimize', () => {
     for (const r of second) expect(answered.has(JSON.stringify(r.messages))).toBe(false);
     // and nothing was asked twice within the resumed process either
     expect(new Set(second.map((r) => JSON.stringify(r.messages))).size).toBe(second.length);
+  });
+  it('kill -9 of `concur optimize` mid-way: `serve`\'s watcher takes the optimization over and finishes it without repeating a finished call', async () => {
+    let phase: 'first' | 'second' = 'first';
+    let answered = Infinity;
+    const s = await setup({ fault: (_req, i) => (phase === 'first' && i >= answered ? { kind: 'hang' } : undefined) });
+    // baselines on train and dev, one proposer call, then half of the first candidate's train run
+    const train = s.inSplit('train').filter((i) => s.labels.has(i.id)).length, dev = s.inSplit('dev').filter((i) => s.labels.has(i.id)).length;
+    answered = train + dev + 1 + Math.floor(train / 2);
+    s.ws.repos.db.close();
+    const peek = <T>(sql: string) => { const db = new Database(s.path, { readonly: true }); try { return db.prepare(sql).get() as T; } finally { db.close(); } };
+    const first = startConcur(['optimize', '--db', s.path, '--dataset', 'billing', '--criterion', 'policy', '--candidates', '3']);
+    await until(() => fake!.count() >= answered + 1, 30);
+    await until(() => peek<{ n: number }>('SELECT count(*) AS n FROM model_calls').n >= answered, 10);
+    expect(peek<{ n: number }>('SELECT count(*) AS n FROM optimization_candidates').n).toBe(1);
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    expect(peek<{ status: string }>('SELECT status FROM optimizations WHERE id = 1').status).toBe('running');
+    const before = new Set(fake!.requests.slice(0, answered).map((r) => JSON.stringify(r.messages)));
+    phase = 'second';
+    const from = fake!.count();
+
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise((r) => srv.close(r));
+    const server = startConcur(['serve', '--db', s.path, '--port', String(port), '--no-samples']);
+    cleanups.push(() => { if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL'); });
+    let o: Optimization | undefined;
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${port}/api/optimizations/1`).catch(() => null);
+      if (r?.ok) { o = await r.json() as Optimization; if (!['queued', 'running'].includes(o.status)) break; }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    server.child.kill('SIGTERM');
+    const out = await server.done;
+    expect(out.stderr).toMatch(/resuming optimization 1/);
+    expect(o!.status, o!.message).toBe('done');
+    expect(o!.candidates.length).toBeGreaterThan(1);
+    const second = fake!.requests.slice(from);
+    expect(second.length).toBeGreaterThan(0);
+    for (const r of second) expect(before.has(JSON.stringify(r.messages))).toBe(false);
+    expect(new Set(second.map((r) => JSON.stringify(r.messages))).size).toBe(second.length);
+    assertHeldOut(s, fake!.requests);
   });
 });
