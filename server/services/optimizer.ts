@@ -475,14 +475,38 @@ class Search {
     })();
   }
 
-  /** Scores a candidate on train; if it beats `than` there, on dev too (a dev peek). */
-  private async score(c: CandidateRow, than: SplitMetrics): Promise<Scored & { kept: boolean }> {
+  /**
+   * Train agreement of two runs on the SAME population: the train items compared in both runs and
+   * an example in neither version (a version's few-shot examples are excluded from its own
+   * measurement, so its headline figure is on fewer items than its parent's: comparing headlines
+   * would compare different populations).
+   */
+  pairedTrainAgreement(mine: Run, theirs: Run): { mine: number; theirs: number; n: number } {
+    const examples = new Set<number>();
+    for (const r of [mine, theirs]) for (const e of this.ws.repos.versions.get(r.versionId!)!.examples) examples.add(e);
+    const compared = (run: Run) => {
+      const m = new Map<number, boolean>();
+      for (const oc of this.ws.outcomes(this.criterion, run, 'train', this.criterion.principalAnnotator)) {
+        if (oc.excluded || oc.judge === null || oc.expert === null || oc.item.split !== 'train' || examples.has(oc.item.id)) continue;
+        m.set(oc.item.id, isPass(oc.judge, this.criterion) === isPass(oc.expert, this.criterion));
+      }
+      return m;
+    };
+    const a = compared(mine), b = compared(theirs);
+    let n = 0, agreeA = 0, agreeB = 0;
+    for (const [id, ok] of a) { const other = b.get(id); if (other === undefined) continue; n++; if (ok) agreeA++; if (other) agreeB++; }
+    return { mine: n ? agreeA / n : 0, theirs: n ? agreeB / n : 0, n };
+  }
+
+  /** Scores a candidate on train; if it beats its parent there (on the same items), on dev too (a dev peek). */
+  private async score(c: CandidateRow, parent: Scored): Promise<Scored & { kept: boolean }> {
     const version = this.ws.repos.versions.get(c.versionId)!;
     let trainRun = c.trainRunId ? this.ws.repos.runs.get(c.trainRunId)! : undefined;
     if (!trainRun) { trainRun = this.plan(version, 'train'); this.ws.repos.optimizations.setCandidateRun(c.id, 'train', trainRun.id); }
     trainRun = await this.finishRun(trainRun, 'train');
     const train = metricsOf(this.ws.headlineReport(this.criterion, trainRun, 'train'));
-    const kept = (train.agreement.value ?? 0) > (than.agreement.value ?? 0);
+    const paired = this.pairedTrainAgreement(trainRun, parent.trainRun);
+    const kept = paired.n > 0 && paired.mine > paired.theirs;
     this.ws.repos.optimizations.setTrainMetrics(c.id, train, kept);
     if (kept) {
       let devRun = c.devRunId ? this.ws.repos.runs.get(c.devRunId)! : undefined;
@@ -541,7 +565,7 @@ class Search {
         if (problems.length) throw new Error(`the proposer returned an invalid template: ${problems.map((x) => `line ${x.line}: ${x.reason}`).join('; ')}`);
       }
       const c = this.candidate(strategy, base.version, () => ({ template: proposal!.template, examples: base.version.examples, rationale: proposal!.rationale, taskId: proposal!.taskId }));
-      const s = await this.score(c, base.train);
+      const s = await this.score(c, base);
       if (!s.kept) break;
       best = s; base = s;
     }
@@ -561,9 +585,9 @@ class Search {
       const chosen = examples;
       const rationale = i === 0
         ? `Few-shot selection: ${chosen.length} train example(s) with the expert's critique as the demonstration, starting from v${current.version.number}'s train disagreements.`
-        : `Few-shot swap: one example of v${current.version.number} replaced; kept only if train agreement improves.`;
+        : `Few-shot swap: one example of v${current.version.number} replaced; kept only if train agreement improves on the train items that are examples in neither version.`;
       const c = this.candidate(strategy, current.version, () => ({ template: current.version.template, examples: chosen, rationale, taskId: null }));
-      const s = await this.score(c, current.train);
+      const s = await this.score(c, current);
       if (s.kept) current = s;
       // next swap: replace a random position with an item not in the set, preferring the current judge's train disagreements
       const inSet = new Set(current.version.examples.length ? current.version.examples : chosen);
