@@ -7,6 +7,7 @@ import { WEB_OUT } from './paths.ts';
 import { UserError } from './services/errors.ts';
 import { openWorkspaceFile } from './services/open-workspace.ts';
 import { installSamples } from './services/samples.ts';
+import { optimizerOf } from './services/optimizer.ts';
 
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
@@ -54,7 +55,10 @@ export async function serve(o: ServeOptions) {
   console.error(`Concur is serving ${o.db} at http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`);
 
   // Runs whose executor died are taken over now and whenever one's lease goes stale later.
-  const stopWatching = readOnly ? () => {} : ws.engine.watchForAbandonedRuns((line) => console.error(line));
+  const stopWatchingRuns = readOnly ? () => {} : ws.engine.watchForAbandonedRuns((line) => console.error(line));
+  // Optimizations too (after the runs, so an optimization waits for its run the engine took over).
+  const stopWatchingOptimizations = readOnly ? () => {} : optimizerOf(ws).watchForAbandoned((line) => console.error(line));
+  const stopWatching = () => { stopWatchingRuns(); stopWatchingOptimizations(); };
   if (readOnly) console.error(`the workspace is read-only (${readOnly}): browsing works, changes are refused`);
 
   const stop = async () => {

@@ -45,6 +45,12 @@ function versionOf(ws: Workspace, o: CriterionOptions & { version: string }) {
   return ws.version(c, ref);
 }
 
+/** Accepts an optimizer candidate: it becomes an ordinary version (and so the latest). */
+export function acceptCommand(ws: Workspace, o: CriterionOptions & { version: string; by: string }): string {
+  const v = new Confirmations(ws).acceptCandidate(versionOf(ws, o).id, o.by);
+  return o.format === 'json' ? json(v) : `accepted v${v.number} of "${o.criterion}": it is now an ordinary version and the latest (by ${o.by.trim()})`;
+}
+
 export function confirmCommand(ws: Workspace, o: CriterionOptions & { version: string; by: string }): string {
   const c = new Confirmations(ws).confirm(versionOf(ws, o).id, o.by);
   if (o.format === 'json') return json(c);

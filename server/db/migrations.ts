@@ -455,8 +455,13 @@ export const migrations: string[] = [
     UNIQUE (optimization_id, step)
   );
   `,
+  // 8: an optimization's lease, like a run's: its executor renews heartbeat_at while it works, so
+  //    `serve`'s watcher can take over one whose process died (kill -9) or whose lease went stale.
+  `
+  ALTER TABLE optimizations ADD COLUMN heartbeat_at TEXT;
+  `,
   // ─── end of optimizer ───
-  // 8: "Keep label — judge wrong": the expert reviewed a disagreement of a run and stands by the
+  // 9: "Keep label — judge wrong": the expert reviewed a disagreement of a run and stands by the
   // label. A decision stored in the workspace (who, when, which run, which label), seen by all.
   `
   CREATE TABLE judge_wrong_reviews (
@@ -471,7 +476,7 @@ export const migrations: string[] = [
   CREATE INDEX judge_wrong_reviews_criterion ON judge_wrong_reviews(criterion_id);
   `,
   // ─── endpoint profiles (assignment "profiles"; the lead renumbers at merge) ───
-  // 9: endpoints live in the workspace: a profile names a base URL (null = OPENAI_BASE_URL / the OpenAI
+  // 10: endpoints live in the workspace: a profile names a base URL (null = OPENAI_BASE_URL / the OpenAI
   // API), the environment variable holding the key ('' = no key; the secrets rule in
   // server/judge/secrets.ts decides where it may go), a default model and rate/reply limits. A
   // version names its profile; a run records the profile it used (an override of the version's)

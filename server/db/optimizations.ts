@@ -49,6 +49,13 @@ export function optimizationsRepository(db: DB) {
   const setStatus = db.prepare(`UPDATE optimizations SET status = @status, message = @message,
     finished_at = CASE WHEN @status IN ('done','failed','cancelled','stopped-by-budget') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END,
     owner = CASE WHEN @status = 'running' THEN @owner ELSE owner END WHERE id = @id`);
+  // Taking over an optimization is one statement, so two processes resuming it at once cannot both win.
+  const claim = db.prepare(`UPDATE optimizations SET status = 'running', message = '', finished_at = NULL, owner = @owner, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+    WHERE id = @id AND status IN ('queued','running')
+      AND (owner IS NULL OR owner = @owner OR owner = @deadOwner OR heartbeat_at IS NULL OR heartbeat_at < @staleBefore)`);
+  const renew = db.prepare(`UPDATE optimizations SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND owner = ?`);
+  const leaseOf = db.prepare<[number], { owner: string | null; heartbeat_at: string | null }>(`SELECT owner, heartbeat_at FROM optimizations WHERE id = ?`);
+  const unfinished = db.prepare<[], ORow>(`SELECT * FROM optimizations WHERE status = 'running' ORDER BY id`);
   const setCounters = db.prepare(`UPDATE optimizations SET judge_calls = @judgeCalls, proposer_calls = @proposerCalls, cost = @cost, dev_peeks = @devPeeks WHERE id = @id`);
   const setBase = db.prepare(`UPDATE optimizations SET base_train_run_id = coalesce(@train, base_train_run_id), base_dev_run_id = coalesce(@dev, base_dev_run_id) WHERE id = @id`);
   const candidates = db.prepare<[number], CRow>(`SELECT * FROM optimization_candidates WHERE optimization_id = ? ORDER BY step`);
@@ -74,6 +81,17 @@ export function optimizationsRepository(db: DB) {
     get: (id: number) => { const r = byId.get(id); return r ? toOptimization(r) : undefined; },
     list: (criterionId: number) => list.all(criterionId).map(toOptimization),
     setStatus(id: number, status: OptimizationStatus, message = '', owner: string | null = null) { setStatus.run({ id, status, message, owner }); },
+    /**
+     * Makes `owner` the optimization's executor (status running) if nobody else holds it: no owner, the same
+     * owner, an owner known to be dead, or a heartbeat older than `staleBefore` (ISO time). Returns whether it did.
+     */
+    claim: (id: number, owner: string, staleBefore: string, deadOwner: string | null = null) =>
+      claim.run({ id, owner, staleBefore, deadOwner }).changes > 0,
+    /** Renews `owner`'s lease; false when another process has taken it over meanwhile. */
+    renew: (id: number, owner: string) => renew.run(id, owner).changes > 0,
+    lease: (id: number) => leaseOf.get(id),
+    /** Optimizations some process is (or was, before it died) executing. */
+    running: () => unfinished.all().map(toOptimization),
     setCounters(id: number, c: { judgeCalls: number; proposerCalls: number; cost: number; devPeeks: number }) { setCounters.run({ id, ...c }); },
     setBaseRuns(id: number, runs: { train?: number; dev?: number }) { setBase.run({ id, train: runs.train ?? null, dev: runs.dev ?? null }); },
     candidates: (optimizationId: number) => candidates.all(optimizationId).map(toCandidate),

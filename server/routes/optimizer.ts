@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams } from '../../shared/schemas.ts';
 import { OptimizationList, OptimizationSchema, OptimizeBody, OptimizerCostPreviewSchema } from '../../shared/optimizer-schemas.ts';
-import { Optimizer, type OptimizerProgress } from '../services/optimizer.ts';
+import { optimizerOf, type OptimizerProgress } from '../services/optimizer.ts';
 
 /** The optimizer: cost preview, start (in the background), list, one, cancel, live progress. */
 export const optimizerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
-  const optimizer = new Optimizer(ws);
+  const optimizer = optimizerOf(ws);
 
   app.post('/criteria/:id/optimizations/cost-preview', { schema: { params: IdParams, body: OptimizeBody, response: { 200: OptimizerCostPreviewSchema } } }, async (req) =>
     optimizer.costPreview(ws.criterionById(req.params.id), req.body));

@@ -83,6 +83,18 @@ export interface OptimizerProgress { id: number; status: OptimizationStatus; mes
 
 class StopOptimization extends Error { constructor(readonly status: OptimizationStatus, message: string) { super(message); } }
 
+/** How often an executing optimization renews its lease, and when a lease not renewed counts as abandoned. */
+const HEARTBEAT_MS = 2000;
+const STALE_AFTER_MS = HEARTBEAT_MS * 5;
+
+/** One optimizer per workspace, so the routes and `serve`'s watcher share what executes where. */
+const shared = new WeakMap<Workspace, Optimizer>();
+export function optimizerOf(ws: Workspace): Optimizer {
+  let o = shared.get(ws);
+  if (!o) { o = new Optimizer(ws); shared.set(ws, o); }
+  return o;
+}
+
 const FINAL: ReadonlySet<OptimizationStatus> = new Set(['done', 'failed', 'cancelled', 'stopped-by-budget']);
 
 /** The optimizer never plans a run on any other split: test is held out for confirmation. */
@@ -232,21 +244,60 @@ export class Optimizer extends EventEmitter {
     return this.get(id);
   }
 
-  /** Whether another live process is executing it. */
+  /** Whether another live process is executing it (its owner is alive and its lease fresh). */
   heldElsewhere(id: number): string | null {
     const o = this.get(id);
     if (o.status !== 'running' || !o.owner || o.owner === this.ws.engine.owner || this.active.has(id)) return null;
-    return ownerIsDead(o.owner) ? null : o.owner;
+    if (ownerIsDead(o.owner)) return null;
+    const lease = this.repos.optimizations.lease(id);
+    if (!lease?.heartbeat_at || Date.now() - Date.parse(lease.heartbeat_at) > STALE_AFTER_MS) return null;
+    return o.owner;
+  }
+
+  /** Optimizations left running by a process that is gone (dead, or its lease stale). */
+  resumable(): OptimizationRow[] {
+    return this.repos.optimizations.running().filter((o) => !this.active.has(o.id) && this.heldElsewhere(o.id) === null && o.owner !== this.ws.engine.owner);
+  }
+
+  /**
+   * Keeps taking over optimizations left by a process that is gone (kill -9 of `concur optimize` or of
+   * `serve`), like the engine's watcher does for runs and tasks: once now, then every `intervalMs`.
+   * The search replays its record, so finished calls are not repeated. Returns a function that stops watching.
+   */
+  watchForAbandoned(log: (line: string) => void, intervalMs = HEARTBEAT_MS): () => void {
+    const look = () => {
+      let found: OptimizationRow[];
+      try { found = this.resumable(); } catch (e) { log(`looking for optimizations to resume: ${e instanceof Error ? e.message : String(e)}`); return; }
+      for (const o of found) {
+        log(`resuming optimization ${o.id} (${this.stepsRecorded(o.id)} candidate step(s) recorded)`);
+        this.execute(o.id).then(
+          (v) => log(`optimization ${o.id} ${v.status}${v.message ? `: ${v.message}` : ''}`),
+          (e) => { if (!(e instanceof ConflictError)) log(`optimization ${o.id}: ${e instanceof Error ? e.message : String(e)}`); },
+        );
+      }
+    };
+    look();
+    const timer = setInterval(look, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Runs (or resumes) an optimization to its end; returns its view. Never throws for a model failure: the status says. */
   async execute(id: number): Promise<OptimizationView> {
     const o = this.get(id);
     if (FINAL.has(o.status)) throw new ConflictError(`optimization #${id} is already ${o.status}`, 'optimization_finished');
-    const holder = this.heldElsewhere(id);
-    if (holder) throw new ConflictError(`optimization #${id} is being executed by another process (${holder})`, 'optimization_held');
+    if (this.active.has(id)) throw new ConflictError(`optimization #${id} is already executing in this process`, 'optimization_held');
+    const owner = this.ws.engine.owner;
+    const deadOwner = o.owner && ownerIsDead(o.owner) ? o.owner : null;
+    const staleBefore = new Date(Date.now() - STALE_AFTER_MS).toISOString();
+    if (!this.repos.optimizations.claim(id, owner, staleBefore, deadOwner)) {
+      const now = this.get(id);
+      if (FINAL.has(now.status)) throw new ConflictError(`optimization #${id} is already ${now.status}`, 'optimization_finished');
+      throw new ConflictError(`optimization #${id} is being executed by another process (${now.owner})`, 'optimization_held');
+    }
     this.active.set(id, { runId: null, taskId: null });
-    this.repos.optimizations.setStatus(id, 'running', '', this.ws.engine.owner);
+    const heartbeat = setInterval(() => { try { this.repos.optimizations.renew(id, owner); } catch { /* busy: the next beat renews */ } }, HEARTBEAT_MS);
+    heartbeat.unref();
     try {
       await new Search(this, this.ws, id, (p) => { this.active.set(id, p); }).run();
       this.finish(id, 'done', '');
@@ -254,6 +305,7 @@ export class Optimizer extends EventEmitter {
       if (e instanceof StopOptimization) this.finish(id, e.status, e.message);
       else this.finish(id, 'failed', e instanceof Error ? e.message : String(e));
     } finally {
+      clearInterval(heartbeat);
       this.active.delete(id);
     }
     return this.view(id);
@@ -393,6 +445,10 @@ class Search {
   private async finishRun(run: Run, split: 'train' | 'dev'): Promise<Run> {
     assertSplit(run.split);
     if (run.status === 'done') return run;
+    // `serve`'s engine watcher may have taken the abandoned run over already: let it finish there
+    while (this.ws.engine.isActive(run.id)) await new Promise((r) => setTimeout(r, 100));
+    run = this.ws.repos.runs.get(run.id)!;
+    if (run.status === 'done') return run;
     this.onActive({ runId: run.id, taskId: null });
     this.opt.emitProgress(this.id, `judging ${run.name}`, this.step);
     const done = await this.ws.engine.execute(run.id);
@@ -419,14 +475,38 @@ class Search {
     })();
   }
 
-  /** Scores a candidate on train; if it beats `than` there, on dev too (a dev peek). */
-  private async score(c: CandidateRow, than: SplitMetrics): Promise<Scored & { kept: boolean }> {
+  /**
+   * Train agreement of two runs on the SAME population: the train items compared in both runs and
+   * an example in neither version (a version's few-shot examples are excluded from its own
+   * measurement, so its headline figure is on fewer items than its parent's: comparing headlines
+   * would compare different populations).
+   */
+  pairedTrainAgreement(mine: Run, theirs: Run): { mine: number; theirs: number; n: number } {
+    const examples = new Set<number>();
+    for (const r of [mine, theirs]) for (const e of this.ws.repos.versions.get(r.versionId!)!.examples) examples.add(e);
+    const compared = (run: Run) => {
+      const m = new Map<number, boolean>();
+      for (const oc of this.ws.outcomes(this.criterion, run, 'train', this.criterion.principalAnnotator)) {
+        if (oc.excluded || oc.judge === null || oc.expert === null || oc.item.split !== 'train' || examples.has(oc.item.id)) continue;
+        m.set(oc.item.id, isPass(oc.judge, this.criterion) === isPass(oc.expert, this.criterion));
+      }
+      return m;
+    };
+    const a = compared(mine), b = compared(theirs);
+    let n = 0, agreeA = 0, agreeB = 0;
+    for (const [id, ok] of a) { const other = b.get(id); if (other === undefined) continue; n++; if (ok) agreeA++; if (other) agreeB++; }
+    return { mine: n ? agreeA / n : 0, theirs: n ? agreeB / n : 0, n };
+  }
+
+  /** Scores a candidate on train; if it beats its parent there (on the same items), on dev too (a dev peek). */
+  private async score(c: CandidateRow, parent: Scored): Promise<Scored & { kept: boolean }> {
     const version = this.ws.repos.versions.get(c.versionId)!;
     let trainRun = c.trainRunId ? this.ws.repos.runs.get(c.trainRunId)! : undefined;
     if (!trainRun) { trainRun = this.plan(version, 'train'); this.ws.repos.optimizations.setCandidateRun(c.id, 'train', trainRun.id); }
     trainRun = await this.finishRun(trainRun, 'train');
     const train = metricsOf(this.ws.headlineReport(this.criterion, trainRun, 'train'));
-    const kept = (train.agreement.value ?? 0) > (than.agreement.value ?? 0);
+    const paired = this.pairedTrainAgreement(trainRun, parent.trainRun);
+    const kept = paired.n > 0 && paired.mine > paired.theirs;
     this.ws.repos.optimizations.setTrainMetrics(c.id, train, kept);
     if (kept) {
       let devRun = c.devRunId ? this.ws.repos.runs.get(c.devRunId)! : undefined;
@@ -485,7 +565,7 @@ class Search {
         if (problems.length) throw new Error(`the proposer returned an invalid template: ${problems.map((x) => `line ${x.line}: ${x.reason}`).join('; ')}`);
       }
       const c = this.candidate(strategy, base.version, () => ({ template: proposal!.template, examples: base.version.examples, rationale: proposal!.rationale, taskId: proposal!.taskId }));
-      const s = await this.score(c, base.train);
+      const s = await this.score(c, base);
       if (!s.kept) break;
       best = s; base = s;
     }
@@ -505,9 +585,9 @@ class Search {
       const chosen = examples;
       const rationale = i === 0
         ? `Few-shot selection: ${chosen.length} train example(s) with the expert's critique as the demonstration, starting from v${current.version.number}'s train disagreements.`
-        : `Few-shot swap: one example of v${current.version.number} replaced; kept only if train agreement improves.`;
+        : `Few-shot swap: one example of v${current.version.number} replaced; kept only if train agreement improves on the train items that are examples in neither version.`;
       const c = this.candidate(strategy, current.version, () => ({ template: current.version.template, examples: chosen, rationale, taskId: null }));
-      const s = await this.score(c, current.train);
+      const s = await this.score(c, current);
       if (s.kept) current = s;
       // next swap: replace a random position with an item not in the set, preferring the current judge's train disagreements
       const inSet = new Set(current.version.examples.length ? current.version.examples : chosen);

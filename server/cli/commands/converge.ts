@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { leaf, openDb, type CliContext, type DbOption } from '../common.ts';
-import { confirmCommand, failureModesCommand, publicationsCommand, publishCommand, unpublishCommand } from '../converge-actions.ts';
+import { acceptCommand, confirmCommand, failureModesCommand, publicationsCommand, publishCommand, unpublishCommand } from '../converge-actions.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; format?: 'json' | 'text' }
 
@@ -11,6 +11,10 @@ const criterionOptions = (c: Command) => c
 
 /** Confirmation on test, publication, and failure modes (open and axial coding of critiques). */
 export function register(program: Command, ctx: CliContext) {
+  leaf<Opts & { version: string; by: string }>(program, ctx, 'accept',
+    'accept an optimizer candidate: it becomes an ordinary version (and so the latest)',
+    (c) => criterionOptions(c).requiredOption('--version <n>', 'the candidate version number').requiredOption('--by <name>', 'who accepts'),
+    (o) => { console.log(acceptCommand(openDb(o.db), o)); return 0; });
   leaf<Opts & { version: string; by: string }>(program, ctx, 'confirm',
     "confirm a version on the held-out test split: records who, when, the test figures with intervals and the dev peeks before it",
     (c) => criterionOptions(c).requiredOption('--version <n|latest>', 'the version (it needs a finished test run)').requiredOption('--by <name>', 'who confirms'),
