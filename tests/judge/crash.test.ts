@@ -6,13 +6,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { FAST_PROVIDER, itemOf, judgeWorkspace, testEnv, waitFor } from './helpers.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import { openWorkspace } from '../../server/db/index.ts';
+import { freePort } from '../support/ports.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/concur.js', import.meta.url));
 
@@ -55,14 +55,6 @@ function peek(path: string) {
 function integrity(path: string): string {
   const db = new Database(path);
   try { return db.pragma('integrity_check', { simple: true }) as string; } finally { db.close(); }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Items recorded for the run, by marker (item-N). */

@@ -10,7 +10,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { CONCUR_BIN, childEnv, concur, startConcur } from '../support/cli.ts';
@@ -18,6 +17,7 @@ import { holdWriteLock } from '../support/lock.ts';
 import { FAST_PROVIDER, itemOf, judgeWorkspace, testEnv, waitFor } from '../judge/helpers.ts';
 import { buildTestApp } from '../support/app.ts';
 import type { Run } from '../../shared/types.ts';
+import { freePort } from '../support/ports.ts';
 
 const LOCK_MS = 10_000;
 
@@ -32,14 +32,6 @@ afterEach(async () => {
 });
 
 function track<T extends { child: ChildProcess }>(p: T): T { children.push(p.child); return p; }
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** `concur serve` on the workspace; resolves once it listens. */
 async function serve(path: string, baseUrl: string) {

@@ -13,10 +13,10 @@ import Database from 'better-sqlite3';
 import { tempWorkspace } from '../support/workspace.ts';
 import { jsonl, seed, source } from '../support/seed.ts';
 import { concur, startConcur } from '../support/cli.ts';
-import { createServer } from 'node:net';
 import { openWorkspace } from '../../server/db/index.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import { buildTestApp } from '../support/app.ts';
+import { freePort } from '../support/ports.ts';
 
 let t: ReturnType<typeof tempWorkspace>;
 const hash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -90,14 +90,6 @@ describe('a read-only workspace file (chmod 444)', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('`concur serve` on a read-only workspace file', () => {
   beforeAll(() => chmodSync(t.path, 0o444));
