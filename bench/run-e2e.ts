@@ -6,7 +6,8 @@
  *  - judging: from the stand-in's first request to its last answer (start-up and teardown excluded),
  *  - start-up (spawn → first request) and teardown (last answer → process exit);
  * each with its ratio to the floor ⌈2000/64⌉ × 50 ms = 1.6 s (floor/achieved, 1 = ideal), and
- * the CLI's peak RSS (/usr/bin/time -v).
+ * the CLI's peak RSS and CPU time (user + system, /usr/bin/time -v; on a shared machine the CPU
+ * time is the steadier figure).
  * Side by side with promptfoo when it is available (PROMPTFOO_BIN, else `npx --no-install promptfoo`):
  * `promptfoo eval -j 64` with an llm-rubric assertion over the same 2,000 items against the same
  * stand-in (support/promptfoo-config.ts), printing Concur/peer as peer time / Concur time.
@@ -31,7 +32,7 @@ const REPLY = JSON.stringify({ critique: 'The reply explains the pending authori
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 const epoch = () => performance.timeOrigin + performance.now();
 
-interface Sample { wallMs: number; startupMs: number; judgingMs: number; teardownMs: number; rssMb: number; requests: number }
+interface Sample { wallMs: number; cpuMs: number; startupMs: number; judgingMs: number; teardownMs: number; rssMb: number; requests: number }
 
 const fake = await startFakeInChild({ latencyMs: LATENCY_MS, reply: REPLY });
 const bench = benchWorkspace(N, fake.url);
@@ -51,9 +52,10 @@ async function measure(argv: string[], cwd: string, processEnv: NodeJS.ProcessEn
   if (r.status !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} … exited ${r.status}: ${r.stderr.split('\n').slice(-15).join('\n')}`);
   const s = await fake.stats();
   const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+  const seconds = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
   // firstAt/lastAt are stamped when a request's latency has passed: its arrival was LATENCY_MS earlier
   const firstArrival = s.firstAt! - LATENCY_MS;
-  return { wallMs: t1 - t0, startupMs: firstArrival - t0, judgingMs: s.lastAt! - firstArrival, teardownMs: t1 - s.lastAt!, rssMb: rssKb / 1024, requests: s.requests - before };
+  return { wallMs: t1 - t0, cpuMs: (seconds('User') + seconds('System')) * 1000, startupMs: firstArrival - t0, judgingMs: s.lastAt! - firstArrival, teardownMs: t1 - s.lastAt!, rssMb: rssKb / 1024, requests: s.requests - before };
 }
 
 function summarise(name: string, samples: Sample[]): number {
@@ -62,7 +64,7 @@ function summarise(name: string, samples: Sample[]): number {
   console.log(`  ${name}`);
   console.log(`    end to end (whole process)   ${fmt(wall / 1000)} s → floor/achieved ${fmt(FLOOR_MS / wall)}   (runs: ${samples.map((s) => fmt(s.wallMs / 1000)).join(', ')} s)`);
   console.log(`    judging (start-up excluded)  ${fmt(judging / 1000)} s → floor/achieved ${fmt(FLOOR_MS / judging)}`);
-  console.log(`    start-up ${fmt(m('startupMs'), 0)} ms (spawn → first request), teardown ${fmt(m('teardownMs'), 0)} ms (last answer → exit), peak RSS ${fmt(m('rssMb'), 0)} MB, ${samples[0]!.requests} requests`);
+  console.log(`    start-up ${fmt(m('startupMs'), 0)} ms (spawn → first request), teardown ${fmt(m('teardownMs'), 0)} ms (last answer → exit), peak RSS ${fmt(m('rssMb'), 0)} MB, CPU ${fmt(m('cpuMs') / 1000)} s, ${samples[0]!.requests} requests`);
   return wall;
 }
 
