@@ -49,7 +49,10 @@ async function measure(argv: string[], cwd: string, processEnv: NodeJS.ProcessEn
   const t0 = epoch();
   const r = spawnSync('/usr/bin/time', ['-v', ...argv], { cwd, env: processEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
   const t1 = epoch();
-  if (r.status !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} … exited ${r.status}: ${r.stderr.split('\n').slice(-15).join('\n')}`);
+  if (r.status !== 0) {
+    const own = r.stderr.split(/\n\s*Command being timed:/)[0]!.trim().split('\n').slice(-8).join('\n');
+    throw new Error(`${argv.slice(1, 4).join(' ')} … exited ${r.status}: ${own || r.stdout.trim().split('\n').slice(-8).join('\n')}`);
+  }
   const s = await fake.stats();
   const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN);
   const seconds = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
@@ -86,7 +89,8 @@ if (!promptfoo) {
   try {
     for (let i = 0; i < REPEATS; i++) pf.push(await measure(pfArgv, bench.dir, pfEnv));
     const pfWall = summarise(`promptfoo ${promptfoo.version} eval -j ${CONCURRENCY}, llm-rubric (${promptfoo.how})`, pf);
-    console.log(`  Concur/peer (whole process, promptfoo time / Concur time): ${fmt(pfWall / concurWall)}×`);
+    const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpuMs));
+    console.log(`  Concur/peer (whole process, promptfoo time / Concur time): wall ${fmt(pfWall / concurWall)}×, CPU ${fmt(cpu(pf) / cpu(concur))}×`);
   } catch (e) {
     console.log(`  promptfoo ${promptfoo.version}: failed — ${(e as Error).message.split('\n').slice(0, 6).join(' | ')}`);
   }
