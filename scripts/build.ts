@@ -2,19 +2,28 @@
  * The install-time build (`npm install` runs it as `prepare`; also `npm run build`):
  *  - the web app, with Vite, into dist/web;
  *  - the server and CLI, bundled by esbuild into dist/server (npm packages stay external
- *    imports; each dynamic import(), e.g. `serve`'s Fastify app, becomes its own chunk so
+ *    imports but for a few small pure-JS ones, see INLINED; each dynamic import(), e.g. `serve`'s Fastify app, becomes its own chunk so
  *    `concur datasets list` does not load the web server).
  * bin/concur.js runs dist/server/cli.js: no TypeScript is transpiled when the CLI starts.
  *
  * Usage: npx tsx scripts/build.ts [--server-only | --web-only]
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import { ROOT, WEB_OUT } from '../server/paths.ts';
 
 export const SERVER_OUT = join(ROOT, 'dist', 'server');
+
+/** Pure-JS packages compiled into the bundle; every other dependency (native, Fastify, Vite) stays an external import. */
+const INLINED = new Set(['openai', 'commander', 'csv-parse', 'csv-stringify', 'simple-statistics', 'diff']);
+
+function externalPackages(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const names = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].filter((n) => !INLINED.has(n));
+  return names.flatMap((n) => [n, `${n}/*`]);
+}
 
 /** Bundles the server and CLI (takes well under a second, so it is always redone, never checked for staleness). */
 export async function buildServer(): Promise<void> {
@@ -28,7 +37,12 @@ export async function buildServer(): Promise<void> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // npm packages stay external imports except the small pure-JS ones every CLI start loads:
+    // inlined, node resolves and compiles one file instead of hundreds (openai alone is ~200 modules),
+    // which halves `concur`'s start-up CPU (bench/cli-startup.ts, bench/run-e2e.ts)
+    external: externalPackages(),
+    // commander is CommonJS: its require() of node built-ins needs a require in the ES module
+    banner: { js: "import { createRequire as __concurCreateRequire } from 'node:module'; const require = __concurCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     logLevel: 'warning',
   });

@@ -8,9 +8,11 @@ import { openWorkspace } from '../../server/db/index.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import type { EngineOptions } from '../../server/judge/engine.ts';
 
-export interface FakeChild { url: string; stats(): Promise<{ requests: number; cpu: NodeJS.CpuUsage }>; close(): Promise<void> }
+export interface FakeStats { requests: number; cpu: NodeJS.CpuUsage; firstAt: number | null; lastAt: number | null }
+export interface FakeChild { url: string; stats(): Promise<FakeStats>; reset(): Promise<void>; close(): Promise<void> }
 
-export async function startFakeInChild(config: { latencyMs?: number; every429?: number }): Promise<FakeChild> {
+/** The stand-in in a child process. `firstAt`/`lastAt` (epoch ms) are when the first/last request's latency ended. */
+export async function startFakeInChild(config: { latencyMs?: number; every429?: number; reply?: string }): Promise<FakeChild> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./fake-child.ts', import.meta.url)), [JSON.stringify(config)], {
     execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -18,7 +20,8 @@ export async function startFakeInChild(config: { latencyMs?: number; every429?: 
   const { url } = await next<{ url: string }>();
   return {
     url,
-    async stats() { const p = next<{ requests: number; cpu: NodeJS.CpuUsage }>(); child.send({ type: 'stats' }); return p; },
+    async stats() { const p = next<FakeStats>(); child.send({ type: 'stats' }); return p; },
+    async reset() { const p = next<unknown>(); child.send({ type: 'reset' }); await p; },
     async close() { const done = new Promise((r) => child.once('exit', r)); child.send({ type: 'close' }); await done; },
   };
 }
