@@ -77,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
  * or a defect — prints one line and exits 2; the stack only with CONCUR_DEBUG=1.
  */
 export async function cli(argv: string[]) {
+  // `concur … | head`: the reader went away, so stop quietly instead of crashing with EPIPE
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  }
   try {
     const code = await main(argv);
     if (code >= 0) process.exitCode = code;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonl, runMain } from '../support/seed.ts';
-import { concur } from '../support/cli.ts';
+import { concur, startConcur } from '../support/cli.ts';
 import { startFakeOpenAI, verdictFrom, type FakeOpenAI } from '../support/openai-server.ts';
 
 const IMPORT_FIXTURES = fileURLToPath(new URL('../fixtures/import/', import.meta.url));
@@ -208,5 +208,24 @@ describe('concur commands (in process)', () => {
     expect(html.stdout).toMatch(/<html/i);
     const bad = await runMain(['report', '--dataset', 'gate', '--criterion', 'correct', '--format', 'pdf', '--db', db]);
     expect(bad.error?.message).toMatch(/--format must be json, md or html/);
+  });
+});
+
+describe('concur writing into a closed pipe (`concur … | head`)', () => {
+  it('stops quietly instead of crashing with EPIPE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concur-pipe-'));
+    const db = join(dir, 'w.sqlite');
+    try {
+      expect((await concur(['init', '--samples', '--db', db])).code).toBe(0);
+      // a large output (~800 KB: annotator1's 999 PandaLM labels, far beyond a pipe's buffer); the reader takes one chunk and goes away, as `head -1` does
+      const { child, done } = startConcur(['labels', 'export', '--db', db, '--dataset', 'pandalm-human-judgments', '--criterion', 'Which response better follows the instruction', '--annotator', 'annotator1']);
+      child.stdout!.once('data', () => child.stdout!.destroy());
+      const r = await done;
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at /);
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
