@@ -67,8 +67,8 @@ describe('the optimizer on the Converge screen', () => {
 
     const row = panel.locator('[data-testid=candidates] tbody tr', { hasText: /^v2/ });
     // train and dev agreement with their intervals (the stand-in's figures)
-    await expect(row.locator('td').nth(3).textContent()).resolves.toMatch(/\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\)/);
-    await expect(row.locator('td').nth(4).textContent()).resolves.toMatch(/\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\)/);
+    await expect(row.locator('td').nth(3).textContent()).resolves.toMatch(/\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\) n = \d+/);
+    await expect(row.locator('td').nth(4).textContent()).resolves.toMatch(/\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\) n = \d+/);
     await row.getByRole('button', { name: 'Diff vs v1' }).click();
     const diff = panel.locator('[data-testid=candidate-diff]');
     await diff.getByText(LEARNED_RULES_HEADING).first().waitFor();
