@@ -8,6 +8,9 @@ import { requireWebBuild } from '../server/main.ts';
 import { installSamples } from '../server/services/samples.ts';
 import { verdictFrom } from '../tests/support/openai-server.ts';
 import { parseRecords } from '../tests/support/workspace.ts';
+import { rubricRespond } from '../tests/support/rubric-model.ts';
+import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../tests/support/rule-dataset.ts';
+import { source } from '../tests/support/seed.ts';
 
 /**
  * Writes docs/screenshots/*.png (1280×800) of every screen on the built-in sample, judged by
@@ -211,6 +214,54 @@ async function main() {
     await page.getByTestId('foreign-result').waitFor();
     await page.waitForTimeout(150);
     await page.screenshot({ path: join(OUT, 'import-foreign.png') });
+  });
+
+  await step('Converge against the rubric stand-in: failure modes grouped through a profile, the optimizer form, progress, candidates and the convergence chart', async () => {
+    // A second workbench: the rubric stand-in (a deterministic rule-follower, docs/stand-in.md) on the seeded rule dataset.
+    const rb = await startWorkbench({ respond: rubricRespond, latencyMs: 15 });
+    try {
+      const data = ruleDataset();
+      rb.ws.importItems('billing-rules', source('items.jsonl', data.itemsJsonl));
+      const c = rb.ws.addCriterion('billing-rules', { name: 'policy', description: 'The reply follows the billing policy', principalAnnotator: RULE_DATASET_ANNOTATOR, targetAgreement: 0.9 });
+      rb.ws.importLabels(c, source('labels.jsonl', data.labelsJsonl));
+      rb.ws.addVersion(c, { template: data.naiveTemplate, model: 'stand-in', baseUrl: rb.fake.url, apiKeyEnv: 'none', temperature: 0, note: 'naive: passes everything' });
+      addProfile(rb.ws, { name: 'rubric stand-in', baseUrl: rb.fake.url, apiKeyEnv: 'none', model: 'stand-in' });
+      const p = await rb.page({ width: 1280, height: 800 });
+      await p.goto(`${rb.url}/#/c/${c.id}/converge`);
+      const form = p.getByRole('form', { name: 'Group critiques' });
+      await form.getByLabel('with a model').check();
+      await form.getByLabel('Grouping endpoint profile').selectOption('rubric stand-in');
+      await form.getByRole('button', { name: 'Group critiques' }).click();
+      await p.getByRole('button', { name: /^Accept \d+ failure modes?$/ }).click();
+      await p.getByText('Accepted modes, with rates by slice').waitFor();
+      await p.evaluate(() => window.scrollTo(0, 0));
+      await p.waitForTimeout(150);
+      await p.screenshot({ path: join(OUT, 'converge-failure-modes.png') });
+
+      const panel = p.locator('section', { has: p.locator('#h-optimizer') });
+      await panel.getByLabel('Candidates').fill('3');
+      await panel.getByLabel('Proposer endpoint profile').selectOption('rubric stand-in');
+      await panel.getByRole('button', { name: 'Cost preview' }).click();
+      await panel.getByTestId('optimizer-preview').waitFor();
+      await panel.scrollIntoViewIfNeeded();
+      await p.waitForTimeout(150);
+      await panel.screenshot({ path: join(OUT, 'converge-optimizer-form.png') });
+      await panel.getByRole('button', { name: 'Start optimization' }).click();
+      await panel.getByTestId('optimizer-status').getByText(/: running · /).waitFor();
+      await panel.screenshot({ path: join(OUT, 'converge-optimizer-progress.png') });
+      await panel.getByTestId('optimizer-status').getByText(/: (done|stopped-by-budget|failed)/).waitFor({ timeout: 120_000 });
+      await panel.getByTestId('candidates').locator('tbody tr', { hasText: /^v2/ }).getByRole('button', { name: /^Diff vs/ }).click();
+      await panel.getByTestId('candidate-diff').waitFor();
+      await p.waitForTimeout(150);
+      await panel.screenshot({ path: join(OUT, 'converge-optimizer-candidates.png') });
+      await panel.getByTestId('candidates').locator('tbody tr', { hasText: /^v2/ }).getByRole('button', { name: /^Diff vs/ }).click();
+      const chart = panel.locator('figure.chart');
+      await chart.scrollIntoViewIfNeeded();
+      await p.waitForTimeout(150);
+      await chart.screenshot({ path: join(OUT, 'converge-optimizer-chart.png') });
+    } finally {
+      await rb.close();
+    }
   });
 
   await step('the big screens also look right at 1920×1080 (written to .tmp/wide, not committed)', async () => {

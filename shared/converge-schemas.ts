@@ -36,6 +36,8 @@ export const GroupBody = Type.Object({
   baseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
   /** the key's environment variable, or 'none' (default OPENAI_API_KEY) */
   apiKeyEnv: Type.Optional(Type.String({ maxLength: 200 })),
+  /** group with a model through this endpoint profile (by name): its URL, key variable and default model (`model` overrides it) */
+  profile: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
 });
 export const ProposalSchema = Type.Object({
   source: ModeSource,

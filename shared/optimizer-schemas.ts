@@ -21,7 +21,9 @@ export const OptimizeBody = Type.Object({
   budgetUsd: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0 }))),
   maxCalls: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
   seed: Type.Optional(Type.Integer()),
-  /** the proposer's endpoint (default: the from-version's model and endpoint). TODO(lead): proposerProfile once profiles exist */
+  /** an endpoint profile (by name) for the proposer: its URL, key variable and default model (proposer.model overrides the model) */
+  proposerProfile: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+  /** the proposer's endpoint (default: the from-version's model and endpoint) */
   proposer: Type.Optional(Type.Object({
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     baseUrl: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
@@ -45,7 +47,7 @@ export const CandidateSchema = Type.Object({
 export const OptimizationSchema = Type.Object({
   id: Type.Integer(), criterionId: Type.Integer(), fromVersionId: Type.Integer(), fromVersionNumber: Type.Integer(), strategies: Type.Array(Strategy),
   candidateCount: Type.Integer(), shots: Type.Integer(), seed: Type.Integer(), budgetUsd: Nullable(Type.Number()), maxCalls: Nullable(Type.Integer()),
-  proposer: Type.Object({ model: Type.String(), baseUrl: Nullable(Type.String()), apiKeyEnv: Type.String() }),
+  proposer: Type.Object({ model: Type.String(), baseUrl: Nullable(Type.String()), apiKeyEnv: Type.String(), profile: Type.Optional(Type.String()) }),
   status: Status, message: Type.String(), judgeCalls: Type.Integer(), proposerCalls: Type.Integer(), cost: Type.Number(), devPeeks: Type.Integer(),
   baseTrainRunId: Nullable(Type.Integer()), baseDevRunId: Nullable(Type.Integer()), createdAt: Type.String(), finishedAt: Nullable(Type.String()),
   base: Type.Object({ train: Nullable(Metrics), dev: Nullable(Metrics), meetsTarget: Nullable(Meets) }),

@@ -8,7 +8,7 @@
  *   concur unpublish --dataset D --criterion C --by NAME [--format json]
  *   concur publications --dataset D --criterion C [--format json]
  *   concur failure-modes list   --dataset D --criterion C [--format json]
- *   concur failure-modes group  --dataset D --criterion C --by NAME [--splits train,dev] [--model M [--base-url URL] [--api-key-env VAR|none]] [--format json]
+ *   concur failure-modes group  --dataset D --criterion C --by NAME [--splits train,dev] [--profile P] [--model M [--base-url URL] [--api-key-env VAR|none]] [--format json]
  *   concur failure-modes accept --dataset D --criterion C --by NAME [--file modes.json]
  *   concur failure-modes rates  --dataset D --criterion C [--format json]
  *   concur failure-modes criterion --dataset D --criterion C --mode NAME [--name NEW]
@@ -82,7 +82,7 @@ export function publicationsCommand(ws: Workspace, o: CriterionOptions): string 
   return lines.join('\n');
 }
 
-export async function failureModesCommand(ws: Workspace, action: string, o: CriterionOptions & { by?: string; splits?: string; file?: string; mode?: string; name?: string; model?: string; baseUrl?: string; apiKeyEnv?: string }): Promise<string> {
+export async function failureModesCommand(ws: Workspace, action: string, o: CriterionOptions & { by?: string; splits?: string; file?: string; mode?: string; name?: string; model?: string; baseUrl?: string; apiKeyEnv?: string; profile?: string }): Promise<string> {
   const c = ws.criterion(o.dataset, o.criterion);
   const modes = new FailureModes(ws);
   switch (action) {
@@ -95,13 +95,14 @@ export async function failureModesCommand(ws: Workspace, action: string, o: Crit
     case 'group': {
       if (!o.by) throw new ValidationError('by', 'name who groups (--by NAME)');
       const splits = o.splits ? (o.splits.split(',').map((s) => s.trim()) as Split[]) : undefined;
-      if (!o.model && (o.baseUrl !== undefined || o.apiKeyEnv !== undefined)) throw new ValidationError('model', 'name the model to group with (--model M); --base-url and --api-key-env go with it');
-      const model = o.model ? { model: o.model, baseUrl: o.baseUrl ?? null, ...(o.apiKeyEnv !== undefined ? { apiKeyEnv: o.apiKeyEnv } : {}) } : undefined;
+      if (o.profile && (o.baseUrl !== undefined || o.apiKeyEnv !== undefined)) throw new ValidationError('profile', 'name either an endpoint profile (--profile P) or --base-url and --api-key-env, not both');
+      if (!o.model && !o.profile && (o.baseUrl !== undefined || o.apiKeyEnv !== undefined)) throw new ValidationError('model', 'name the model to group with (--model M); --base-url and --api-key-env go with it');
+      const model = o.profile ? { model: o.model ?? '', profile: o.profile } : o.model ? { model: o.model, baseUrl: o.baseUrl ?? null, ...(o.apiKeyEnv !== undefined ? { apiKeyEnv: o.apiKeyEnv } : {}) } : undefined;
       const p = await modes.group(c, { by: o.by, splits, model });
       if (o.format === 'json') return json(p);
       const ext = new Map(p.critiques.map((x) => [x.itemId, x.externalId]));
       const lines = [p.source === 'model'
-        ? `proposed ${p.modes.length} failure mode(s) with ${o.model} from the critiques of ${p.critiques.length} failing ${p.splits.join('+')} items (${p.unassigned.length} unassigned):`
+        ? `proposed ${p.modes.length} failure mode(s) with ${o.profile ? `${o.model || ws.repos.profiles.byName(o.profile)?.model} (profile ${o.profile})` : o.model} from the critiques of ${p.critiques.length} failing ${p.splits.join('+')} items (${p.unassigned.length} unassigned):`
         : `proposed ${p.modes.length} failure mode(s) from the tags of ${p.critiques.length} failing ${p.splits.join('+')} items (${p.unassigned.length} untagged):`];
       for (const m of p.modes) lines.push(`  ${m.name} (${m.items.length}): ${m.items.map((id) => ext.get(id)).join(', ')}`);
       lines.push('accept as is with: concur failure-modes accept … --by NAME (or edit the JSON of --format json and pass it with --file)');

@@ -3,7 +3,8 @@ import type { DB } from './open.ts';
 
 export type OptimizationStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'stopped-by-budget';
 export type OptimizerStrategy = 'fewshot' | 'rewrite' | 'combined';
-export interface ProposerEndpoint { model: string; baseUrl: string | null; apiKeyEnv: string }
+/** Where the proposer's calls go, as resolved when the optimization was created (`profile`: the endpoint profile it came from, if any). */
+export interface ProposerEndpoint { model: string; baseUrl: string | null; apiKeyEnv: string; profile?: string }
 export interface IntervalValue { value: number | null; low: number | null; high: number | null }
 /** Headline figures of one run on one split (population: compared items, see shared/metrics/outcomes.ts). */
 export interface SplitMetrics { n: number; agreement: IntervalValue; kappa: IntervalValue }

@@ -11,7 +11,11 @@ import { Confirmations } from '../services/confirmations.ts';
 import { ValidationError } from '../errors.ts';
 
 /** The model endpoint a request names, if any (baseUrl/apiKeyEnv without a model is an error). */
-function modelOf(b: { model?: string; baseUrl?: string; apiKeyEnv?: string }) {
+function modelOf(b: { model?: string; baseUrl?: string; apiKeyEnv?: string; profile?: string }) {
+  if (b.profile) {
+    if (b.baseUrl !== undefined || b.apiKeyEnv !== undefined) throw new ValidationError('profile', 'name either an endpoint profile or a baseUrl and apiKeyEnv, not both');
+    return { model: b.model ?? '', profile: b.profile };
+  }
   if (!b.model) {
     if (b.baseUrl !== undefined || b.apiKeyEnv !== undefined) throw new ValidationError('model', 'name the model to group with (baseUrl and apiKeyEnv go with a model)');
     return undefined;

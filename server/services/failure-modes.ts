@@ -66,7 +66,7 @@ export const tagGrouper: FailureModeGrouper = {
  * docs/stand-in.md through the engine (a recorded, cached, resumable `group-critiques` task, which
  * itself refuses any item outside train and dev) and maps the reply's item ids back to items.
  */
-export function modelGrouper(engine: RunEngine, criterion: Criterion, endpoint: TaskEndpoint): FailureModeGrouper {
+export function modelGrouper(engine: RunEngine, criterion: Criterion, endpoint: GroupEndpoint): FailureModeGrouper {
   return {
     source: 'model',
     async propose(entries) {
@@ -79,6 +79,9 @@ export function modelGrouper(engine: RunEngine, criterion: Criterion, endpoint: 
     },
   };
 }
+
+/** Where a model grouping goes: a model and endpoint, or an endpoint profile by name (its default model unless `model` names one). */
+export type GroupEndpoint = TaskEndpoint & { profile?: string | null };
 
 export interface ProposalResult extends Proposal {
   source: 'tags' | 'model';
@@ -152,11 +155,18 @@ export class FailureModes {
   }
 
   /** Proposes modes (by tags unless another grouper is given) and keeps the proposal as the pending one. */
-  async group(criterion: Criterion, opts: { by: string; splits?: Split[]; grouper?: FailureModeGrouper; model?: TaskEndpoint }): Promise<ProposalResult> {
+  async group(criterion: Criterion, opts: { by: string; splits?: Split[]; grouper?: FailureModeGrouper; model?: GroupEndpoint }): Promise<ProposalResult> {
     this.requireScale(criterion);
     const splits = this.splitsOf(opts.splits ?? GROUPABLE_SPLITS);
     // With a model (and optionally an endpoint) the critiques go to it; without, the experts' tags decide.
     const grouper = opts.grouper ?? (opts.model ? modelGrouper(this.ws.engine, criterion, opts.model) : tagGrouper);
+    // An unknown profile, or one whose key may not go to its URL, fails here, before anything is sent.
+    if (opts.model && !opts.grouper) {
+      const e = this.ws.engine.taskEndpoint(opts.model);
+      const problem = this.ws.engine.endpointOf({ baseUrl: e.baseUrl ?? null, apiKeyEnv: e.apiKeyEnv === undefined ? 'OPENAI_API_KEY' : e.apiKeyEnv === 'none' ? '' : e.apiKeyEnv }).problem;
+      if (problem) throw new ValidationError(opts.model.profile ? 'profile' : 'apiKeyEnv', problem, 'key_not_allowed');
+      if (!e.model?.trim()) throw new ValidationError('model', opts.model.profile ? `endpoint profile "${opts.model.profile}" has no default model: name one (--model M)` : 'name the model to group with');
+    }
     const critiques = this.critiques(criterion, splits);
     const proposal = await grouper.propose(critiques);
     // A grouper can only assign the items it was given (so never a test item), each once per mode.

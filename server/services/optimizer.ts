@@ -24,6 +24,7 @@ import { tokenCount } from '../judge/limiter.ts';
 import { DEFAULT_COMPLETION_TOKENS } from '../judge/cost-preview.ts';
 import { ownerIsDead } from '../judge/owner.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { profileByRef } from './profiles.ts';
 import type { CandidateRow, OptimizationRow, OptimizationStatus, OptimizerStrategy, ProposerEndpoint, SplitMetrics } from '../db/optimizations.ts';
 
 export type { OptimizerStrategy, OptimizationStatus, SplitMetrics } from '../db/optimizations.ts';
@@ -45,7 +46,11 @@ export interface OptimizeRequest {
   seed?: number;
   /** the proposer's endpoint; default: the from-version's model and endpoint */
   proposer?: { model?: string; baseUrl?: string | null; apiKeyEnv?: string };
-  // TODO(lead): accept `proposerProfile` (an endpoint profile name) once the profiles table is merged; resolve it to {model, baseUrl, apiKeyEnv} here.
+  /**
+   * An endpoint profile (by name) for the proposer: its base URL and key variable (checked by the
+   * secrets rule), and its default model unless `proposer.model` names one. Excludes `proposer.baseUrl`/`apiKeyEnv`.
+   */
+  proposerProfile?: string | null;
 }
 
 export interface OptimizerCostPreview {
@@ -184,7 +189,7 @@ export class Optimizer extends EventEmitter {
     if ((strategies.includes('fewshot') || strategies.includes('combined')) && !from.template.includes('{{examples}}')) {
       throw new ValidationError('strategies', `v${from.number}'s template has no {{examples}} placeholder, so few-shot selection cannot change what the judge sees; choose --strategy rewrite or add {{examples}}`);
     }
-    const proposer: ProposerEndpoint = {
+    const proposer: ProposerEndpoint = req.proposerProfile ? this.profileEndpoint(req, from) : {
       model: req.proposer?.model?.trim() || from.model,
       baseUrl: req.proposer?.baseUrl !== undefined ? (req.proposer.baseUrl || null) : from.baseUrl,
       apiKeyEnv: req.proposer?.apiKeyEnv ?? (req.proposer?.baseUrl !== undefined ? 'OPENAI_API_KEY' : (from.apiKeyEnv || 'none')),
@@ -196,6 +201,15 @@ export class Optimizer extends EventEmitter {
     const judgeProblem = this.ws.engine.endpointOf(from).problem;
     if (judgeProblem) throw new ValidationError('fromVersion', judgeProblem);
     return { from, strategies, candidates, shots, budgetUsd: req.budgetUsd ?? null, maxCalls: req.maxCalls ?? null, seed: req.seed ?? 1, proposer };
+  }
+
+  /** The proposer's endpoint from a named profile (recorded with the profile's name; later edits of the profile do not change it). */
+  private profileEndpoint(req: OptimizeRequest, from: PromptVersion): ProposerEndpoint {
+    if (req.proposer?.baseUrl !== undefined || req.proposer?.apiKeyEnv !== undefined) {
+      throw new ValidationError('proposerProfile', 'name either a profile or a base URL and key variable for the proposer, not both');
+    }
+    const p = profileByRef(this.ws, req.proposerProfile!.trim());
+    return { model: req.proposer?.model?.trim() || p.model || from.model, baseUrl: p.baseUrl, apiKeyEnv: p.apiKeyEnv || 'none', profile: p.name };
   }
 
   /** Judge and proposer calls and their cost for the whole optimization, before anything is sent. */

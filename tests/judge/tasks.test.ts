@@ -240,6 +240,58 @@ describe('the failure-mode grouping task', () => {
   });
 });
 
+describe('the same task call is never sent twice', () => {
+  const inputsOf = (s: ReturnType<typeof ruleWorkspace>) => ({ criterionId: s.criterion.id, criterion: { name: 'policy' }, version: { template: s.data.naiveTemplate }, trainDisagreements: s.disagreements('train') });
+
+  it('a second identical propose while the first is in flight joins it: one task, one request', async () => {
+    const g = gate();
+    fake = await startFakeOpenAI({ respond: async (req) => { await g.opened; return rubricRespond(req); } });
+    const s = ruleWorkspace(fake.url);
+    const first = s.ws.engine.propose(inputsOf(s), { ...STAND_IN, baseUrl: fake.url });
+    await waitFor(() => fake!.count() === 1, 'the proposer request');
+    const second = s.ws.engine.propose(inputsOf(s), { ...STAND_IN, baseUrl: fake.url });
+    g.open();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b.taskId).toBe(a.taskId);
+    expect(b.template).toBe(a.template);
+    expect(s.ws.repos.db.prepare(`SELECT count(*) AS n FROM tasks WHERE kind = 'propose'`).get()).toEqual({ n: 1 });
+    expect(fake.count()).toBe(1);
+  });
+
+  it('a call left unfinished by a killed process is reused by the replay (the resumed optimization), so the watcher has nothing left to send', async () => {
+    fake = await startFakeOpenAI({ respond: rubricRespond });
+    const s = ruleWorkspace(fake.url);
+    // what kill -9 leaves: the task stored, its lease held by a process that no longer exists
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.on('exit', r));
+    const other = new Workspace(openWorkspace(s.path), { env: testEnv(fake.url), provider: FAST_PROVIDER, owner: `${(await import('node:os')).hostname()}:${dead.pid}` });
+    cleanups.push(() => { other.repos.db.close(); });
+    const { proposeKind } = await import('../../server/judge/tasks/propose.ts');
+    const orphan = other.engine.tasks.create(proposeKind, inputsOf(s), { ...STAND_IN, baseUrl: fake.url }, s.criterion.id);
+    other.repos.tasks.setStatus(orphan.id, 'running');
+    const p = await s.ws.engine.propose(inputsOf(s), { ...STAND_IN, baseUrl: fake.url });
+    expect(p.taskId).toBe(orphan.id);
+    expect(s.ws.engine.tasks.resumable()).toEqual([]);
+    expect(s.ws.repos.db.prepare(`SELECT count(*) AS n FROM tasks WHERE kind = 'propose'`).get()).toEqual({ n: 1 });
+    expect(fake.count()).toBe(1);
+  });
+
+  it('while another live process executes the same call, the replay waits for its result instead of sending it again', async () => {
+    const g = gate();
+    fake = await startFakeOpenAI({ respond: async (req) => { await g.opened; return rubricRespond(req); } });
+    const s = ruleWorkspace(fake.url);
+    const other = new Workspace(openWorkspace(s.path), { env: testEnv(fake.url), provider: FAST_PROVIDER, owner: 'elsewhere:watcher' });
+    cleanups.push(() => { other.repos.db.close(); });
+    const theirs = other.engine.propose(inputsOf(s), { ...STAND_IN, baseUrl: fake.url });
+    await waitFor(() => fake!.count() === 1, 'the other process\'s proposer request');
+    const mine = s.ws.engine.propose(inputsOf(s), { ...STAND_IN, baseUrl: fake.url });
+    g.open();
+    const [a, b] = await Promise.all([theirs, mine]);
+    expect(b.taskId).toBe(a.taskId);
+    expect(fake.count()).toBe(1);
+  });
+});
+
 describe('the call record of judge runs', () => {
   let s: ReturnType<typeof judgeWorkspace>;
   beforeEach(async () => {

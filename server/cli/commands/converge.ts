@@ -31,13 +31,14 @@ export function register(program: Command, ctx: CliContext) {
     (o) => { console.log(publicationsCommand(openDb(o.db), o)); return 0; });
   const modes = program.command('failure-modes').description("product failure modes from the experts' critiques and tags");
   const action = (name: string, description: string, define: (c: Command) => Command = (c) => c) =>
-    leaf<Opts & { by?: string; splits?: string; file?: string; mode?: string; name?: string; model?: string; baseUrl?: string; apiKeyEnv?: string }>(modes, ctx, name, description,
+    leaf<Opts & { by?: string; splits?: string; file?: string; mode?: string; name?: string; model?: string; baseUrl?: string; apiKeyEnv?: string; profile?: string }>(modes, ctx, name, description,
       (c) => define(criterionOptions(c)),
       async (o) => { console.log(await failureModesCommand(openDb(o.db), name, o)); return 0; });
   action('list', 'the accepted failure modes with their items and the splits they were built from');
-  action('group', "propose failure modes from the experts' tags (or, with --model, from a model reading the critiques) on failing train and dev items (never test)",
+  action('group', "propose failure modes from the experts' tags (or, with --profile and/or --model, from a model reading the critiques) on failing train and dev items (never test)",
     (c) => c.requiredOption('--by <name>', 'who groups').option('--splits <train,dev>', 'the splits to group (train, dev or both; never test)')
-      .option('--model <name>', 'group with this model (the critiques are sent to its endpoint) instead of by tags')
+      .option('--profile <name>', "group with a model through this endpoint profile (its URL, key variable and default model) instead of by tags")
+      .option('--model <name>', 'group with this model (the critiques are sent to its endpoint) instead of by tags; with --profile, overrides its default model')
       .option('--base-url <url>', 'the model\'s OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else the OpenAI API)')
       .option('--api-key-env <VAR|none>', 'the environment variable holding its key, bound to the URL by the secrets rule, or none (default OPENAI_API_KEY)'));
   action('accept', 'accept the pending proposal, or an edited one from --file (JSON as printed by group --format json)',

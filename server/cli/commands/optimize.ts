@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext) {
       .option('--proposer-model <model>', "the proposer's model (default: the version's)")
       .option('--proposer-base-url <url>', "the proposer's endpoint (default: the version's)")
       .option('--proposer-api-key-env <VAR>', "the proposer's key variable, or none")
-      .option('--proposer-profile <name>', 'an endpoint profile for the proposer (not available yet)')
+      .option('--proposer-profile <name>', 'an endpoint profile for the proposer: its URL, key variable and default model (--proposer-model overrides the model)')
       .option('--budget-usd <x>', 'stop (stopped-by-budget) before spending more than this (needs prices)')
       .option('--max-calls <n>', 'stop before making more than this many model calls')
       .option('--dry-run', 'print the cost preview and call nothing')
@@ -57,7 +57,6 @@ function describe(v: OptimizationView): string {
 async function execute(o: Opts): Promise<number> {
   const json = o.format === 'json';
   if (o.format && o.format !== 'json' && o.format !== 'text') throw usageError('--format must be text or json', 'format');
-  if (o.proposerProfile) throw usageError('--proposer-profile: endpoint profiles are not available in this build; use --proposer-base-url, --proposer-api-key-env and --proposer-model', 'proposer-profile');
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const ws = openDb(o.db);
   const optimizer = new Optimizer(ws);
@@ -77,6 +76,7 @@ async function execute(o: Opts): Promise<number> {
       proposer: o.proposerModel || o.proposerBaseUrl !== undefined || o.proposerApiKeyEnv
         ? { model: o.proposerModel, ...(o.proposerBaseUrl !== undefined ? { baseUrl: o.proposerBaseUrl } : {}), ...(o.proposerApiKeyEnv ? { apiKeyEnv: o.proposerApiKeyEnv } : {}) }
         : undefined,
+      ...(o.proposerProfile ? { proposerProfile: o.proposerProfile } : {}),
     };
     const p = optimizer.costPreview(c, req);
     const text = `cost preview: ${p.judgeCalls} judge calls (${p.judgeModel}) + ${p.proposerCalls} proposer calls (${p.proposerModel}) ≈ ${p.cost === null ? 'cost unknown (no price; concur prices set MODEL INPUT OUTPUT)' : `$${p.cost.toFixed(4)}`} — ${p.note}`;

@@ -90,10 +90,40 @@ export class TaskRunner extends EventEmitter {
 
   /** Creates and executes a task; its parsed result, or TaskFailedError (failed or cancelled). */
   async run<I, R>(kind: TaskKind<I, R>, inputs: I, endpoint: TaskEndpoint, criterionId: number | null = null, o: { noCache?: boolean } = {}): Promise<{ task: Task; result: R }> {
-    const task = this.create(kind, inputs, endpoint, criterionId);
-    const done = await this.execute(task.id, o);
+    // The same call already queued or in flight (e.g. left by a killed process that a resumed
+    // optimization now replays, while the watcher resumes the task): join it rather than send it twice.
+    const existing = o.noCache ? undefined : this.unfinishedLike(kind, inputs, endpoint, criterionId);
+    const task = existing ?? this.create(kind, inputs, endpoint, criterionId);
+    const done = existing ? await this.join(task.id) : await this.execute(task.id, o);
     if (done.status !== 'done') throw new TaskFailedError(done);
     return { task: done, result: done.result as R };
+  }
+
+  /** An unfinished task of this kind with exactly these inputs, criterion, settings and endpoint, if any. */
+  private unfinishedLike<I>(kind: TaskKind<I, unknown>, inputs: I, endpoint: TaskEndpoint, criterionId: number | null): Task | undefined {
+    kind.validate(this.repos, inputs);
+    const settings = taskSettings(endpoint);
+    const where = describeEndpoint(settings, this.opts.env);
+    if (where.problem) throw new EndpointError(where.problem, { field: 'apiKeyEnv' });
+    const baseUrl = where.baseUrl;
+    const want = JSON.stringify([inputs, settings]);
+    return this.repos.tasks.unfinished().find((t) => t.kind === kind.name && t.criterionId === criterionId && t.baseUrl === baseUrl
+      && JSON.stringify([t.inputs, t.settings]) === want);
+  }
+
+  /**
+   * Executes an existing task to its end here, or — while another execution holds it (in this
+   * process, or another live one) — waits for that one, taking it over if its holder goes away.
+   */
+  private async join(id: number): Promise<Task> {
+    for (;;) {
+      const t = this.repos.tasks.get(id)!;
+      if (t.status === 'done' || t.status === 'failed' || t.status === 'cancelled') return t;
+      if (!this.active.has(id) && this.heldElsewhere(id) === null) {
+        try { return await this.execute(id); } catch (e) { if (!(e instanceof ConflictError)) throw e; }
+      }
+      await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.opts.heartbeatMs, 250))));
+    }
   }
 
   get(id: number): Task | undefined { return this.repos.tasks.get(id); }

@@ -139,7 +139,7 @@ export const api = {
   addFailureTag: (criterionId: number, itemId: number, tag: string) => post<FailureTag[]>(`/criteria/${criterionId}/items/${itemId}/failure-tags`, { tag }),
   removeFailureTag: (criterionId: number, itemId: number, tag: string) => request<FailureTag[]>('DELETE', `/criteria/${criterionId}/items/${itemId}/failure-tags`, { tag }),
   tagVocabulary: (criterionId: number) => get<TagVocabulary>(`/criteria/${criterionId}/failure-tags`),
-  groupCritiques: (criterionId: number, by: string) => post<Proposal>(`/criteria/${criterionId}/failure-modes/group`, { by }),
+  groupCritiques: (criterionId: number, by: string, withModel?: { profile: string; model?: string }) => post<Proposal>(`/criteria/${criterionId}/failure-modes/group`, { by, ...withModel }),
   acceptFailureModes: (criterionId: number, body: { by: string; modes: ProposedMode[]; source?: 'tags' | 'model'; splits?: Array<'train' | 'dev'> }) =>
     post<FailureMode[]>(`/criteria/${criterionId}/failure-modes`, body),
   failureModes: (criterionId: number) => get<FailureMode[]>(`/criteria/${criterionId}/failure-modes`),
