@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import type { Criterion, Run, SplitFilter } from '../../shared/types.ts';
 import { evaluateGate, type GateThresholds } from '../../shared/metrics/gate.ts';
 import type { AlignmentReport } from '../../shared/metrics/report.ts';
+import type { Static } from 'typebox';
+import type { HeadlineMetricsSchema } from '../../shared/api/report.ts';
 import type { ReportQuery, Workspace } from './workspace.ts';
 import { isAlignmentRun } from '../../shared/runs.ts';
 import { reportWithOutcomes } from './report-outcomes.ts';
@@ -28,7 +30,8 @@ export type HeavyRequest =
 /** A rendered document (md/html report; `runId` names the file) or a JSON body. */
 export type HeavyResult = { text: string; runId: number } | { body: unknown };
 
-type SplitMetrics = { n: number; excluded: unknown; notJudged: number; errorRate: unknown; agreement: unknown; kappa: unknown; tpr: unknown; tnr: unknown; confusion: unknown };
+/** One run's headline figures on one split: shared/api/report.ts HeadlineMetricsSchema, which the route serializes with. */
+type SplitMetrics = Static<typeof HeadlineMetricsSchema>;
 
 /**
  * Headline metrics per run and split for the dashboard, each kept with the data version it was
