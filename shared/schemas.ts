@@ -25,6 +25,8 @@ export const ErrorResponse = Type.Object({
   file: Type.Optional(Type.String()),
   line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   current: Type.Optional(Type.Unknown()),
+  /** code annotator_has_no_labels: the annotators who do have labels on the criterion */
+  withLabels: Type.Optional(Type.Array(Type.String())),
 });
 
 // Response schemas live in shared/api/ (one file per group of routes); the records are re-exported here for the routes that import them from this module.

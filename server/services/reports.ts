@@ -12,7 +12,7 @@ import type { ReportQuery, Workspace } from './workspace.ts';
 import { isAlignmentRun } from '../../shared/runs.ts';
 import { reportWithOutcomes } from './report-outcomes.ts';
 import { reportHtml, reportMarkdown } from './render-report.ts';
-import { UserError, type UserErrorStatus } from './errors.ts';
+import { AnnotatorWithoutLabelsError, UserError, type UserErrorStatus } from './errors.ts';
 
 /**
  * The heavy reads of a workspace — reports (json/md/html), gates, compares, corrected pass rates
@@ -86,13 +86,15 @@ export function computeHeavy(ws: Workspace, req: HeavyRequest, cache: DashboardC
 }
 
 /** An error as it crosses the thread boundary: a UserError keeps its class, code, field and status (so the routes map it alike). */
-interface WireError { name: string; message: string; user?: { code: string; field: string | null; file: string | null; line: number | null; status: UserErrorStatus; retryable: boolean } }
+interface WireError { name: string; message: string; user?: { code: string; field: string | null; file: string | null; line: number | null; status: UserErrorStatus; retryable: boolean }; withLabels?: string[] }
 export function toWire(e: unknown): WireError {
   const err = e instanceof Error ? e : new Error(String(e));
+  if (err instanceof AnnotatorWithoutLabelsError) return { name: err.name, message: err.message, withLabels: err.withLabels };
   if (err instanceof UserError) return { name: err.name, message: err.message, user: { code: err.code, field: err.field, file: err.file, line: err.line, status: err.status, retryable: err.retryable } };
   return { name: err.name, message: err.message };
 }
 function fromWire(w: WireError): Error {
+  if (w.withLabels) { const e = new AnnotatorWithoutLabelsError(w.message, w.withLabels); e.name = w.name; return e; }
   if (!w.user) { const e = new Error(w.message); e.name = w.name; return e; }
   const e = new UserError(w.message, w.user);
   e.name = w.name;

@@ -9,6 +9,7 @@ import type { Static } from 'typebox';
 import type {
   GateBody as GateBodySchema, ImportBody, ImportLabelsBody, ImportRunBody, JudgeWrongBody, NewCriterionBody, NewRunBody, NewVersionBody, PreviewImportBody, SaveLabelBody,
 } from '../../../shared/schemas.ts';
+import type { LabelImportResultSchema } from '../../../shared/api/datasets.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
 } from '../../../shared/converge-schemas.ts';
@@ -21,6 +22,8 @@ export interface ErrorBody {
   error: string; field?: string | null; file?: string; line?: number | null; current?: unknown;
   /** an input file's problems, every one up to 50, and how many more there are */
   errors?: Array<{ file: string; line: number | null; field: string | null; message: string }>; moreErrors?: number;
+  /** annotator_has_no_labels: the annotators who do have labels on the criterion */
+  withLabels?: string[];
   /** stable snake_case reason, e.g. workspace_busy (another process holds the workspace's lock) or workspace_read_only */
   code?: string;
   /** the id of a 500 in the server's stderr log */
@@ -88,10 +91,12 @@ export const api = {
   item: (id: number) => get<Item>(`/items/${id}`),
   previewImport: (body: UploadBody) => post<ImportPreview>('/datasets/preview', body),
   importItems: (body: ImportBody) => post<ImportResult>('/datasets/import', body),
-  importLabels: (criterionId: number, body: Static<typeof ImportLabelsBody>) => post<ImportWarnings & { added: number; unchanged: number; total: number }>(`/criteria/${criterionId}/labels/import`, body),
+  importLabels: (criterionId: number, body: Static<typeof ImportLabelsBody>) => post<Static<typeof LabelImportResultSchema>>(`/criteria/${criterionId}/labels/import`, body),
   importRun: (criterionId: number, body: Static<typeof ImportRunBody>) => post<Run & ImportWarnings>(`/criteria/${criterionId}/runs/import`, body),
 
   addCriterion: (datasetId: number, body: NewCriterion) => post<Criterion>(`/datasets/${datasetId}/criteria`, body),
+  /** Makes an annotator who has labels the criterion's principal (the reference of its reports and gates). */
+  setPrincipal: (criterionId: number, annotator: string) => post<Criterion>(`/criteria/${criterionId}/principal`, { annotator }),
   criterion: (id: number) => get<CriterionDetail>(`/criteria/${id}`),
   queue: (id: number, q: { split?: string; dimension?: string; value?: string; order?: string }) =>
     get<{ items: QueueEntry[] }>(`/criteria/${id}/queue${qs(q)}`),
