@@ -1,7 +1,7 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
 import type { Optimization, OptimizerCostPreview, OptimizeBody } from '../../../shared/optimizer-schemas.ts';
 import type {
-  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, JudgeWrongReview, ForeignImportResult,
+  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, JudgeWrongReview, ForeignImportResult,
   GateOutcome, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
   RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion, ImportWarnings, Profile, ConnectionTest, NewProfile, ProfileChanges,
 } from './types.ts';
@@ -9,7 +9,7 @@ import type { Static } from 'typebox';
 import type {
   GateBody as GateBodySchema, ImportBody, ImportLabelsBody, ImportRunBody, JudgeWrongBody, NewCriterionBody, NewRunBody, NewVersionBody, PreviewImportBody, SaveLabelBody,
 } from '../../../shared/schemas.ts';
-import type { LabelImportResultSchema } from '../../../shared/api/datasets.ts';
+import type { ForeignImportBody as ForeignImportBodySchema, LabelImportResultSchema } from '../../../shared/api/datasets.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
 } from '../../../shared/converge-schemas.ts';
@@ -79,9 +79,7 @@ export type UploadBody = Static<typeof PreviewImportBody> & { filename: string }
 /** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
 export type NewRun = Static<typeof NewRunBody>;
 export type GateBody = Static<typeof GateBodySchema>;
-export interface ForeignImportBody {
-  fileName: string; text: string; format?: ForeignFormat; dataset: string; criterion?: string; annotator?: string; runName?: string;
-}
+export type ForeignImportBody = Static<typeof ForeignImportBodySchema>;
 
 export const api = {
   config: () => get<AppConfig>('/config'),
