@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startWorkbench, type Workbench } from './support/harness.ts';
+import { chooseFile, startWorkbench, type Workbench } from './support/harness.ts';
 import { seed, source, jsonl, TEMPLATE } from '../support/seed.ts';
 
 let wb: Workbench;
@@ -69,5 +69,20 @@ describe('the Dashboard at a moment of decision', () => {
     await page.getByTestId('no-dev-points').waitFor();
     // the report's deliberate 400 (annotator_has_no_labels) is the only console line: the page handled it
     expect(wb.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+  });
+
+  it('offers to make the annotator of imported labels the principal when the principal has none', async () => {
+    const items = Array.from({ length: 6 }, (_, i) => ({ id: `q${i}` }));
+    const { criterion } = seed(wb.ws, items, { dataset: 'imported', criterion: 'kind', principal: 'boss' });
+    await page.goto(`${wb.url}/#/import?holds=labels&criterion=${criterion.id}`);
+    await page.reload(); // the criterion was made behind the open page's back
+    await chooseFile(page, 'carol.jsonl', jsonl(items.map((it, i) => ({ id: it.id, verdict: i % 2 ? 'pass' : 'fail', critique: 'c', annotator: 'carol' }))));
+    await page.getByRole('button', { name: 'Import labels' }).click();
+    const banner = page.getByTestId('make-principal');
+    await banner.waitFor();
+    expect(await banner.innerText()).toContain('The principal annotator “boss” has no labels on this criterion');
+    await banner.getByRole('button', { name: 'Make carol the principal' }).click();
+    await banner.filter({ hasText: '“carol” is now the principal annotator' }).waitFor();
+    expect(wb.ws.criterionById(criterion.id).principalAnnotator).toBe('carol');
   });
 });
