@@ -114,7 +114,7 @@ async function main() {
   }
 
   await step('datasets, import and items', async () => {
-    await shot('datasets', '/', (p) => p.getByRole('heading', { name: 'Datasets' }).waitFor());
+    await shot('datasets', '/', async (p) => { await p.getByRole('heading', { name: 'Datasets' }).waitFor(); await p.getByTestId('dev-labelled').nth(1).waitFor(); });
     await page.goto(`${base()}/#/import`);
     await chooseFile(page, 'tickets-march.csv', readFileSync(join(SAMPLE, 'items.jsonl'), 'utf8').trim().split('\n').slice(0, 12)
       .map((l) => JSON.parse(l) as { id: string; input: string; output: string; dimensions: Record<string, string> })
@@ -194,8 +194,8 @@ async function main() {
       await p.getByTestId('corrected-rate-value').waitFor();
       await p.getByTestId('gate-result').waitFor();
     });
-    // the lower half: consistency, the corrected pass rate and the CI gate
-    await page.getByRole('heading', { name: 'Consistency and bias' }).evaluate((h) => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 16));
+    // the lower part: governance and the CI gate with its thresholds (max error rate included) and the command
+    await page.getByRole('heading', { name: 'Confirmation on test and publication' }).evaluate((h) => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 16));
     await page.waitForTimeout(100);
     await page.screenshot({ path: join(OUT, 'trust-gate.png') });
     const gpt = wb.ws.repos.runs.list(pairwiseId).find((r) => r.name.startsWith('gpt-3.5'))!;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { WEB_OUT } from './paths.ts';
 import { randomUUID } from 'node:crypto';
 import type { Workspace } from './services/workspace.ts';
-import { UserError } from './services/errors.ts';
+import { AnnotatorWithoutLabelsError, UserError } from './services/errors.ts';
 import { InputError } from './services/records.ts';
 import { LabelConflictError, explainWriteError } from './db/index.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -101,6 +101,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       // an input file's problems, every one (up to 50) with the count of the rest
       if (err instanceof InputError) Object.assign(body, { errors: err.errors, moreErrors: err.moreErrors });
       else if (err.field !== null) body.field = err.field;
+      // a report against an annotator without labels names those who have some (the UI offers to make one principal)
+      if (err instanceof AnnotatorWithoutLabelsError) body.withLabels = err.withLabels;
       if (err.retryable) { body.retryable = true; reply.header('retry-after', '1'); }
       return reply.code(err.status).send(body);
     }

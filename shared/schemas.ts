@@ -25,14 +25,13 @@ export const ErrorResponse = Type.Object({
   file: Type.Optional(Type.String()),
   line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   current: Type.Optional(Type.Unknown()),
+  /** code annotator_has_no_labels: the annotators who do have labels on the criterion */
+  withLabels: Type.Optional(Type.Array(Type.String())),
 });
 
 // Response schemas live in shared/api/ (one file per group of routes); the records are re-exported here for the routes that import them from this module.
 export { DatasetSchema, CriterionSchema, ItemSchema, LabelSchema, VersionSchema, RunSchema } from './api/records.ts';
-/**
- * An untyped JSON object response. Only GET /criteria/:id/dashboard still uses it (its summary
- * endpoint is being rewritten); tests/server/contract.test.ts lists it as the one exception.
- */
+/** An untyped JSON object. No route's response uses it any more (tests/server/contract.test.ts has no exception). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AnyObject = Type.Unsafe<any>(Type.Object({}, { additionalProperties: true }));
 

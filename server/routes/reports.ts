@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
-import { AnyObject, GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
-import { ReportSchema, RunComparisonSchema } from '../../shared/api/report.ts';
+import { GateBody, Id, IdParams, ReportQuery, SafeInteger, SplitFilterSchema } from '../../shared/schemas.ts';
+import { DashboardSchema, ReportSchema, RunComparisonSchema } from '../../shared/api/report.ts';
 import { CorrectedPassRateResultSchema, GateOutcomeSchema } from '../../shared/api/runs.ts';
 import { heavyReadsOf, type HeavyResult } from '../services/reports.ts';
 
@@ -42,6 +42,6 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => body<Static<typeof CorrectedPassRateResultSchema>>(await heavy.run({ kind: 'correctedPassRate', criterionId: req.params.id, version: req.query.version, on: req.query.on })));
 
   /** Every run of the criterion with its headline metrics on dev and test, for the dashboard (one call, cached per run). */
-  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: AnyObject } } }, async (req) =>
-    body(await heavy.run({ kind: 'dashboard', criterionId: req.params.id })));
+  app.get('/criteria/:id/dashboard', { schema: { params: IdParams, response: { 200: DashboardSchema } } }, async (req) =>
+    body<Static<typeof DashboardSchema>>(await heavy.run({ kind: 'dashboard', criterionId: req.params.id })));
 };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { IdParams, SplitFilterSchema } from '../../shared/schemas.ts';
-import { ForeignImportResultSchema } from '../../shared/api/datasets.ts';
+import { ForeignImportBody, ForeignImportResultSchema } from '../../shared/api/datasets.ts';
 import { IMPORT_BODY_LIMIT } from '../http/limits.ts';
 import { convertForeign, detectForeignFormat, FOREIGN_FORMATS, importConverted } from '../services/importers/index.ts';
 import { fineTuningJsonl, labelsCsv } from '../services/exports.ts';
@@ -15,13 +15,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/import/foreign', {
     bodyLimit: IMPORT_BODY_LIMIT,
     schema: {
-      body: Type.Object({
-        fileName: Type.String({ minLength: 1, maxLength: 500 }), text: Type.String(),
-        format: Type.Optional(Type.Union(FOREIGN_FORMATS.map((f) => Type.Literal(f)))),
-        dataset: Type.String({ minLength: 1, maxLength: 200 }), criterion: Type.Optional(Type.String({ maxLength: 200 })),
-        annotator: Type.Optional(Type.String({ maxLength: 200 })), runName: Type.Optional(Type.String({ maxLength: 200 })),
-        rubric: Type.Optional(Type.String({ maxLength: 500 })), columns: Type.Optional(Type.Record(Type.String(), Type.String())),
-      }),
+      body: ForeignImportBody,
       response: { 200: ForeignImportResultSchema },
     },
   }, async (req) => {

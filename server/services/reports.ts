@@ -6,11 +6,13 @@ import { dirname, join } from 'node:path';
 import type { Criterion, Run, SplitFilter } from '../../shared/types.ts';
 import { evaluateGate, type GateThresholds } from '../../shared/metrics/gate.ts';
 import type { AlignmentReport } from '../../shared/metrics/report.ts';
+import type { Static } from 'typebox';
+import type { HeadlineMetricsSchema } from '../../shared/api/report.ts';
 import type { ReportQuery, Workspace } from './workspace.ts';
 import { isAlignmentRun } from '../../shared/runs.ts';
 import { reportWithOutcomes } from './report-outcomes.ts';
 import { reportHtml, reportMarkdown } from './render-report.ts';
-import { UserError, type UserErrorStatus } from './errors.ts';
+import { AnnotatorWithoutLabelsError, UserError, type UserErrorStatus } from './errors.ts';
 
 /**
  * The heavy reads of a workspace — reports (json/md/html), gates, compares, corrected pass rates
@@ -28,7 +30,8 @@ export type HeavyRequest =
 /** A rendered document (md/html report; `runId` names the file) or a JSON body. */
 export type HeavyResult = { text: string; runId: number } | { body: unknown };
 
-type SplitMetrics = { n: number; excluded: unknown; notJudged: number; errorRate: unknown; agreement: unknown; kappa: unknown; tpr: unknown; tnr: unknown; confusion: unknown };
+/** One run's headline figures on one split: shared/api/report.ts HeadlineMetricsSchema, which the route serializes with. */
+type SplitMetrics = Static<typeof HeadlineMetricsSchema>;
 
 /**
  * Headline metrics per run and split for the dashboard, each kept with the data version it was
@@ -83,13 +86,15 @@ export function computeHeavy(ws: Workspace, req: HeavyRequest, cache: DashboardC
 }
 
 /** An error as it crosses the thread boundary: a UserError keeps its class, code, field and status (so the routes map it alike). */
-interface WireError { name: string; message: string; user?: { code: string; field: string | null; file: string | null; line: number | null; status: UserErrorStatus; retryable: boolean } }
+interface WireError { name: string; message: string; user?: { code: string; field: string | null; file: string | null; line: number | null; status: UserErrorStatus; retryable: boolean }; withLabels?: string[] }
 export function toWire(e: unknown): WireError {
   const err = e instanceof Error ? e : new Error(String(e));
+  if (err instanceof AnnotatorWithoutLabelsError) return { name: err.name, message: err.message, withLabels: err.withLabels };
   if (err instanceof UserError) return { name: err.name, message: err.message, user: { code: err.code, field: err.field, file: err.file, line: err.line, status: err.status, retryable: err.retryable } };
   return { name: err.name, message: err.message };
 }
 function fromWire(w: WireError): Error {
+  if (w.withLabels) { const e = new AnnotatorWithoutLabelsError(w.message, w.withLabels); e.name = w.name; return e; }
   if (!w.user) { const e = new Error(w.message); e.name = w.name; return e; }
   const e = new UserError(w.message, w.user);
   e.name = w.name;

@@ -67,3 +67,11 @@ export const ForeignImportResultSchema = Type.Object({
 
 /** The formats POST /import/foreign converts. */
 export const ForeignFormatSchema = Type.Union([Type.Literal('promptfoo'), Type.Literal('sheet'), Type.Literal('chat')]);
+/** POST /import/foreign: a promptfoo results file, a review sheet or chat JSONL (format detected when not given). */
+export const ForeignImportBody = Type.Object({
+  fileName: Type.String({ minLength: 1, maxLength: 500 }), text: Type.String(),
+  format: Type.Optional(ForeignFormatSchema),
+  dataset: Type.String({ minLength: 1, maxLength: 200 }), criterion: Type.Optional(Type.String({ maxLength: 200 })),
+  annotator: Type.Optional(Type.String({ maxLength: 200 })), runName: Type.Optional(Type.String({ maxLength: 200 })),
+  rubric: Type.Optional(Type.String({ maxLength: 500 })), columns: Type.Optional(Type.Record(Type.String(), Type.String())),
+});

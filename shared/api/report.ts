@@ -117,9 +117,8 @@ export const HeadlineMetricsSchema = Type.Object({
 });
 
 /**
- * GET /criteria/:id/dashboard as it is today: every reportable run with its headline figures on
- * dev and test. Types the web client only; the route still serializes it openly until its
- * summary endpoint replaces it (the contract test lists it as the one exception).
+ * GET /criteria/:id/dashboard (server/services/reports.ts dashboard()): every reportable run with
+ * its headline figures on dev and test. The route serializes with it and the web type derives from it.
  */
 export const DashboardSchema = Type.Object({
   criterion: CriterionSchema,

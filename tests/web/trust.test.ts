@@ -148,7 +148,7 @@ describe('the trust report in the browser', () => {
     const kappa = mdRow("Cohen's kappa \\(3 categories\\)");
     const [pabak, ac1] = mdRow('PABAK / Gwet AC1 \\(q = 3 categories\\)')!.split(' / ');
     expect(kappa).toMatch(/^0\.\d{3} \(95% CI /);
-    expect(await page.getByTestId('summary-kappa').innerText()).toBe(`${kappa} · PABAK ${pabak} · AC1 ${ac1}`);
+    expect(await page.getByTestId('summary-kappa').innerText()).toBe(`${kappa} · PABAK ${pabak} · AC1 ${ac1} (q = 3)`); // q: the categories PABAK and AC1 are computed over
   });
 
   it('shows the weighted kappas and the pass/fail view of an ordinal criterion, and fits its 5×5 matrix', async () => {
@@ -186,12 +186,17 @@ describe('the trust report in the browser', () => {
     await result.filter({ hasText: 'lower 95% bound' }).waitFor();
     const command = await page.getByTestId('gate-command').innerText();
     // names the version and split (not the local run id), and the workspace, which is not the default one
-    expect(command).toBe(`npm run --silent concur -- gate --db ${wb.ws.repos.db.name} --dataset acme-billing-support --criterion 'Resolves the customer'\\''s billing issue correctly and safely' --version 1 --split test --min-kappa 0.1 --min-tnr 0.5 --lower-bound`);
+    expect(command).toBe(`npm run --silent concur -- gate --db ${wb.ws.repos.db.name} --dataset acme-billing-support --criterion 'Resolves the customer'\\''s billing issue correctly and safely' --version 1 --split test --min-kappa 0.1 --min-tnr 0.5 --max-error-rate 0.05 --lower-bound`);
     // and works pasted into a shell in the repository: the same verdict as the panel, on the same run
     const pasted = spawnSync('/bin/sh', ['-c', command], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
     expect(pasted.stderr).toBe('');
     expect(pasted.status).toBe(0);
     expect(pasted.stdout).toMatch(new RegExp(`^gate passed \\(run ${billingRun}, n = \\d+\\)$`, 'm'));
+
+    // the error-rate bar is the panel's too: sent to the server and written into the command
+    await page.getByLabel('Max error rate').fill('0.2');
+    await result.filter({ hasText: /error rate \d+\.\d% ≤ 20\.0%/ }).waitFor();
+    expect(await page.getByTestId('gate-command').innerText()).toContain('--max-error-rate 0.2 --lower-bound');
 
     await page.getByLabel('Min TPR').fill('2');
     await page.getByText('Min TPR must be a number from 0 to 1').waitFor();

@@ -1,4 +1,4 @@
-import { InputError, isObject, parseRecords, type SourceRecord } from '../records.ts';
+import { InputError, isObject, parseRecords, ProblemCollector, type SourceRecord } from '../records.ts';
 import { asText, dedupeGeneratedIds, scalarDimensions, stableHash, type ConvertedImport } from './common.ts';
 
 /** Text of a message's content: a string, or an array of parts whose text parts are joined (other parts shown as [type]). */
@@ -61,7 +61,9 @@ export function fromChatJsonl(text: string, fileName: string): ConvertedImport {
   const warnings: string[] = [];
   const items: SourceRecord[] = [];
   const generated = new Set<SourceRecord>();
-  for (const rec of lines) {
+  // every line is checked: the problems of the whole file are listed at once (up to 50, and the count of the rest)
+  const problems = new ProblemCollector();
+  for (const rec of lines) problems.record(() => {
     const fail = (field: string, reason: string): never => { throw new InputError(fileName, rec.line, field, reason); };
     const messages = rec.fields.messages;
     if (!Array.isArray(messages) || !messages.length) fail('messages', 'must be a non-empty array of {"role", "content"} messages');
@@ -97,7 +99,8 @@ export function fromChatJsonl(text: string, fileName: string): ConvertedImport {
     const item: SourceRecord = { line: rec.line, fields: { id, input, output, context, dimensions: scalarDimensions(rec.fields.metadata) } };
     if (!hasId) generated.add(item);
     items.push(item);
-  }
+  });
+  problems.done();
   dedupeGeneratedIds(items, generated, warnings, 'conversation');
   return {
     format: 'chat',

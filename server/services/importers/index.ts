@@ -116,14 +116,28 @@ function warningText(w: ImportWarning): string {
   return `${w.line !== null ? `line ${w.line}: ` : ''}${w.field !== null ? `${w.field}: ` : ''}${w.message}`;
 }
 
-/** A validator's complaint about a Concur field, renamed to the column/path it came from in the original file. */
+/**
+ * A validator's complaints about Concur fields, renamed to the columns/paths they came from in the
+ * original file: every listed problem, not only the first (the count of the rest is kept).
+ */
 function inOriginalTerms(e: unknown, src: ConvertedSource | null): unknown {
-  if (!(e instanceof InputError) || !src?.origins || !e.field) return e;
-  const [head, ...rest] = e.field.split('.');
+  if (!(e instanceof InputError) || !src?.origins) return e;
   const origins = src.origins;
   const own = (k: string) => (Object.hasOwn(origins, k) ? origins[k] : undefined);
-  const origin = own(e.field) ?? (rest.length ? own(head!) && `${own(head!)}.${rest.join('.')}` : undefined);
-  return origin && origin !== e.field ? new InputError(e.file, e.line, origin, e.reason) : e;
+  const rename = (field: string | null): string | null => {
+    if (!field) return field;
+    const [head, ...rest] = field.split('.');
+    return own(field) ?? (rest.length && own(head!) ? `${own(head!)}.${rest.join('.')}` : undefined) ?? field;
+  };
+  const errors = e.errors.map((p) => ({ ...p, field: rename(p.field) }));
+  if (e.field === rename(e.field) && errors.every((p, i) => p.field === e.errors[i]!.field)) return e;
+  const renamed = new InputError(e.file, e.line, rename(e.field), e.reason);
+  renamed.errors = errors;
+  renamed.moreErrors = e.moreErrors;
+  // the message keeps the collector's "(and N more problems …)" tail
+  const tail = / \(and \d+ more problems? in this file\)$/.exec(e.message)?.[0];
+  if (tail) renamed.message += tail;
+  return renamed;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { InputError, isObject, type SourceRecord } from '../records.ts';
+import { InputError, isObject, ProblemCollector, type SourceRecord } from '../records.ts';
 import { asText, dedupeGeneratedIds, jsonArrayElementLines, scalarDimensions, stableHash, type ConvertedImport } from './common.ts';
 
 export interface PromptfooOptions {
@@ -61,7 +61,9 @@ export function fromPromptfoo(text: string, fileName: string, opts: PromptfooOpt
   const byItem = new Map<SourceRecord, SourceRecord[]>();
   let rubricRows = 0;
 
-  rows.forEach((row, k) => {
+  // every row is checked: the problems of the whole file are listed at once (up to 50, and the count of the rest)
+  const problems = new ProblemCollector();
+  rows.forEach((row, k) => problems.record(() => {
     const line = linesKnown ? lines[k]! : 1;
     const where = (field: string) => `${prefix}[${k}]${field ? `.${field}` : ''}`;
     const fail = (field: string, reason: string): never => { throw new InputError(fileName, linesKnown ? line : null, where(field), reason); };
@@ -148,7 +150,8 @@ export function fromPromptfoo(text: string, fileName: string, opts: PromptfooOpt
       labels.push(label);
       attached.push(label);
     }
-  });
+  }));
+  problems.done();
 
   if (!items.length) throw new InputError(fileName, null, `${prefix}`, 'no row has an output to import');
   const renamed = dedupeGeneratedIds(items, generated, warnings, 'provider, prompt, vars and output');

@@ -1,10 +1,15 @@
 /** The only place the web app talks to the server. Errors carry the server's words. */
 import type { Optimization, OptimizerCostPreview, OptimizeBody } from '../../../shared/optimizer-schemas.ts';
 import type {
-  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, ForeignFormat, JudgeWrongReview, ForeignImportResult,
-  GateOutcome, GateThresholds, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
-  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion, Dataset, ImportWarnings, Profile, ConnectionTest, NewProfile, ProfileChanges,
+  AppConfig, CriterionDetail, Dashboard, DatasetDetail, DatasetSummary, ErrorAnalysis, JudgeWrongReview, ForeignImportResult,
+  GateOutcome, ImportPreview, ImportResult, Item, ItemPage, Label, CorrectedPassRateResult, QueueEntry, Report, Run,
+  RunCostPreview, RunProgress, VersionWithEndpoint, Criterion, RootCauses, ItemTags, PromptVersion, ImportWarnings, Profile, ConnectionTest, NewProfile, ProfileChanges,
 } from './types.ts';
+import type { Static } from 'typebox';
+import type {
+  GateBody as GateBodySchema, ImportBody, ImportLabelsBody, ImportRunBody, JudgeWrongBody, NewCriterionBody, NewRunBody, NewVersionBody, PreviewImportBody, SaveLabelBody,
+} from '../../../shared/schemas.ts';
+import type { ForeignImportBody as ForeignImportBodySchema, LabelImportResultSchema } from '../../../shared/api/datasets.ts';
 import type {
   Confirmation, FailureMode, FailureTag, ModeRates, Proposal, ProposedMode, Publication, PublicationHistory, SuggestedLabel, TagVocabulary,
 } from '../../../shared/converge-schemas.ts';
@@ -17,6 +22,8 @@ export interface ErrorBody {
   error: string; field?: string | null; file?: string; line?: number | null; current?: unknown;
   /** an input file's problems, every one up to 50, and how many more there are */
   errors?: Array<{ file: string; line: number | null; field: string | null; message: string }>; moreErrors?: number;
+  /** annotator_has_no_labels: the annotators who do have labels on the criterion */
+  withLabels?: string[];
   /** stable snake_case reason, e.g. workspace_busy (another process holds the workspace's lock) or workspace_read_only */
   code?: string;
   /** the id of a 500 in the server's stderr log */
@@ -60,28 +67,19 @@ export function qs(params: Record<string, string | number | boolean | null | und
 export interface ItemsQuery {
   split?: string; search?: string; criterion?: number; status?: string; dimension?: string; value?: string; limit?: number; offset?: number;
 }
-export interface SaveLabel { itemId: number; verdict: string | null; critique: string; ambiguous?: boolean; expectedId: number | null }
-export interface NewVersion {
-  template: string; model: string; profile?: string; baseUrl?: string | null; apiKeyEnv?: string; temperature?: number | null;
-  maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
-}
-export interface NewCriterion {
-  name: string; description?: string; scale?: Criterion['scale']; levels?: number; passAt?: number; principalAnnotator?: string; targetAgreement?: number;
-}
+/**
+ * Request bodies, derived from the schemas the server validates them with (shared/schemas.ts), so
+ * a field the server renames or drops fails the type check here.
+ */
+export type SaveLabel = Static<typeof SaveLabelBody>;
+export type NewVersion = Static<typeof NewVersionBody>;
+export type NewCriterion = Static<typeof NewCriterionBody>;
 /** A file's text, or its bytes in base64 when it is not valid UTF-8. */
-export interface UploadBody { content?: string; contentBase64?: string; filename: string; map?: Record<string, string> }
+export type UploadBody = Static<typeof PreviewImportBody> & { filename: string };
 /** A run request: `on` judges another dataset's items (with scope "all", its unlabelled ones too). */
-export interface NewRun {
-  version: number; split: string; scope?: 'labelled' | 'all'; on?: string;
-  /** consistency reruns: k samples per item, few-shot examples shuffled with a seed, A and B swapped */
-  samples?: number; permuteSeed?: number; swap?: boolean;
-  /** run through another endpoint profile than the version's (recorded on the run) */
-  profile?: string;
-}
-export interface GateBody extends GateThresholds { run?: number; split?: string; lowerBound?: boolean }
-export interface ForeignImportBody {
-  fileName: string; text: string; format?: ForeignFormat; dataset: string; criterion?: string; annotator?: string; runName?: string;
-}
+export type NewRun = Static<typeof NewRunBody>;
+export type GateBody = Static<typeof GateBodySchema>;
+export type ForeignImportBody = Static<typeof ForeignImportBodySchema>;
 
 export const api = {
   config: () => get<AppConfig>('/config'),
@@ -90,11 +88,13 @@ export const api = {
   items: (datasetId: number, q: ItemsQuery) => get<ItemPage>(`/datasets/${datasetId}/items${qs({ ...q })}`),
   item: (id: number) => get<Item>(`/items/${id}`),
   previewImport: (body: UploadBody) => post<ImportPreview>('/datasets/preview', body),
-  importItems: (body: UploadBody & { name: string; splits?: Dataset['splits'] }) => post<ImportResult>('/datasets/import', body),
-  importLabels: (criterionId: number, body: UploadBody & { annotator?: string }) => post<ImportWarnings & { added: number; unchanged: number; total: number }>(`/criteria/${criterionId}/labels/import`, body),
-  importRun: (criterionId: number, body: UploadBody & { name: string }) => post<Run & ImportWarnings>(`/criteria/${criterionId}/runs/import`, body),
+  importItems: (body: ImportBody) => post<ImportResult>('/datasets/import', body),
+  importLabels: (criterionId: number, body: Static<typeof ImportLabelsBody>) => post<Static<typeof LabelImportResultSchema>>(`/criteria/${criterionId}/labels/import`, body),
+  importRun: (criterionId: number, body: Static<typeof ImportRunBody>) => post<Run & ImportWarnings>(`/criteria/${criterionId}/runs/import`, body),
 
   addCriterion: (datasetId: number, body: NewCriterion) => post<Criterion>(`/datasets/${datasetId}/criteria`, body),
+  /** Makes an annotator who has labels the criterion's principal (the reference of its reports and gates). */
+  setPrincipal: (criterionId: number, annotator: string) => post<Criterion>(`/criteria/${criterionId}/principal`, { annotator }),
   criterion: (id: number) => get<CriterionDetail>(`/criteria/${id}`),
   queue: (id: number, q: { split?: string; dimension?: string; value?: string; order?: string }) =>
     get<{ items: QueueEntry[] }>(`/criteria/${id}/queue${qs(q)}`),
@@ -102,7 +102,7 @@ export const api = {
   labelHistory: (criterionId: number, itemId: number) => get<Label[]>(`/criteria/${criterionId}/items/${itemId}/labels`),
   saveLabel: (criterionId: number, body: SaveLabel) => post<Label>(`/criteria/${criterionId}/labels`, body),
   judgeWrong: (criterionId: number, runId: number) => get<JudgeWrongReview[]>(`/criteria/${criterionId}/judge-wrong${qs({ run: runId })}`),
-  keepLabel: (criterionId: number, body: { runId: number; itemId: number; annotator?: string }) => post<JudgeWrongReview>(`/criteria/${criterionId}/judge-wrong`, body),
+  keepLabel: (criterionId: number, body: JudgeWrongBody) => post<JudgeWrongReview>(`/criteria/${criterionId}/judge-wrong`, body),
   rootCauses: (criterionId: number) => get<RootCauses>(`/criteria/${criterionId}/root-causes`),
   addRootCause: (criterionId: number, itemId: number, tag: string) =>
     post<ItemTags>(`/criteria/${criterionId}/root-causes`, { itemId, tag }),
