@@ -60,21 +60,20 @@ export function alignmentRepository(db: DB) {
   // The items both runs compare (current usable label, parsed verdicts in both, in B's plan, not a
   // few-shot example of either version), filtered in SQL: per item only whether each run is right
   // (bit 1 = A, bit 2 = B) and the external id when they differ — two small columns instead of ten.
+  // Each run's sample-0 verdict is read from its run_items row (kept by triggers, migration 11).
   const compareCodes = db.prepare(`
-    SELECT (ja.verdict = cl.verdict) + 2 * (jb.verdict = cl.verdict),
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.external_id END,
+    SELECT (ri.verdict = cl.verdict) + 2 * (rb.verdict = cl.verdict),
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.external_id END,
       -- only items whose correctness changed carry their details (the changes list is small)
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.id END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN cl.verdict END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN ja.verdict END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN jb.verdict END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.dimensions END
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.id END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN cl.verdict END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN ri.verdict END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN rb.verdict END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.dimensions END
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id
-    JOIN judgments ja ON ja.run_id = ri.run_id AND ja.item_id = ri.item_id AND ja.sample = 0
-    JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ri.item_id AND jb.sample = 0
-    WHERE ri.run_id = @runA AND ${inSplit} AND cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND ja.verdict IS NOT NULL AND jb.verdict IS NOT NULL
+    WHERE ri.run_id = @runA AND ${inSplit} AND cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND ri.verdict IS NOT NULL AND rb.verdict IS NOT NULL
       AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))
     ORDER BY ri.item_id`).raw();
   const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`
