@@ -21,27 +21,26 @@ export function alignmentRepository(db: DB) {
   db.function('concur_utf16_length', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.length : 0));
   const inSplit = `(@split = 'all' OR i.split = @split)`;
   // the population rule of exclusionOf, as a code (HEADLINE_EXCLUSIONS: 0 = compared)
+  // (ri.judged, ri.verdict: the item's sample-0 judgment, kept on run_items by triggers — migration 11)
   const exclusion = `CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
         WHEN cl.label_id IS NULL OR (cl.verdict IS NULL AND cl.ambiguous = 0) THEN 2
-        WHEN cl.ambiguous <> 0 THEN 3 WHEN j.id IS NULL THEN 4 WHEN j.verdict IS NULL THEN 5 ELSE 0 END`;
+        WHEN cl.ambiguous <> 0 THEN 3 WHEN ri.judged = 0 THEN 4 WHEN ri.verdict IS NULL THEN 5 ELSE 0 END`;
   // one packed integer per item (exclusion · 16 + split · 4 + expert pass · 2 + judge pass) beside its
   // dimensions and output length: three values to hand to JavaScript per row instead of nine
   const runRows = db.prepare(`
     SELECT ${exclusion} * 16 + (CASE i.split WHEN 'train' THEN 0 WHEN 'dev' THEN 4 ELSE 8 END)
-        + 2 * coalesce(cl.verdict = 'pass', 0) + coalesce(j.verdict = 'pass', 0),
+        + 2 * coalesce(cl.verdict = 'pass', 0) + coalesce(ri.verdict = 'pass', 0),
       i.dimensions, CASE WHEN octet_length(i.output) = length(i.output) THEN length(i.output) ELSE concur_utf16_length(i.output) END
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
-    LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
     WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw();
   // The same population counted in SQL without the item's text: (split, exclusion, expert pass, judge pass) → count,
   // a dozen rows instead of one per item (exclusion codes: see HEADLINE_EXCLUSIONS). ~2× faster than streaming rows.
   const headlineCounts = db.prepare(`
     SELECT i.split, ${exclusion} AS excluded,
-      coalesce(cl.verdict = 'pass', 0) AS expert_pass, coalesce(j.verdict = 'pass', 0) AS judge_pass, count(*) AS n
+      coalesce(cl.verdict = 'pass', 0) AS expert_pass, coalesce(ri.verdict = 'pass', 0) AS judge_pass, count(*) AS n
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
-    LEFT JOIN judgments j ON j.run_id = ri.run_id AND j.item_id = ri.item_id AND j.sample = 0
     WHERE ri.run_id = @runId AND ${inSplit} GROUP BY 1, 2, 3, 4`).raw();
   // Labelled items of the criterion's dataset in the split that the run has no place for (e.g. left out of an
   // imported run): usable current label of the annotator, not a few-shot example. They count as notJudged.
@@ -61,21 +60,20 @@ export function alignmentRepository(db: DB) {
   // The items both runs compare (current usable label, parsed verdicts in both, in B's plan, not a
   // few-shot example of either version), filtered in SQL: per item only whether each run is right
   // (bit 1 = A, bit 2 = B) and the external id when they differ — two small columns instead of ten.
+  // Each run's sample-0 verdict is read from its run_items row (kept by triggers, migration 11).
   const compareCodes = db.prepare(`
-    SELECT (ja.verdict = cl.verdict) + 2 * (jb.verdict = cl.verdict),
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.external_id END,
+    SELECT (ri.verdict = cl.verdict) + 2 * (rb.verdict = cl.verdict),
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.external_id END,
       -- only items whose correctness changed carry their details (the changes list is small)
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.id END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN cl.verdict END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN ja.verdict END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN jb.verdict END,
-      CASE WHEN (ja.verdict = cl.verdict) <> (jb.verdict = cl.verdict) THEN i.dimensions END
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.id END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN cl.verdict END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN ri.verdict END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN rb.verdict END,
+      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.dimensions END
     FROM run_items ri JOIN items i ON i.id = ri.item_id
     JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
     JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id
-    JOIN judgments ja ON ja.run_id = ri.run_id AND ja.item_id = ri.item_id AND ja.sample = 0
-    JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ri.item_id AND jb.sample = 0
-    WHERE ri.run_id = @runA AND ${inSplit} AND cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND ja.verdict IS NOT NULL AND jb.verdict IS NOT NULL
+    WHERE ri.run_id = @runA AND ${inSplit} AND cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND ri.verdict IS NOT NULL AND rb.verdict IS NOT NULL
       AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))
     ORDER BY ri.item_id`).raw();
   const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`

@@ -551,4 +551,32 @@ export const migrations: string[] = [
   CREATE INDEX model_calls_task ON model_calls(task_id) WHERE task_id IS NOT NULL;
   `,
   // ─── end of endpoint profiles ───
+  // ─── report outcome columns (assignment "perf4"; the lead renumbers at merge) ───
+  // 11: each planned item of a run carries its sample-0 judgment's outcome (judged 0/1, verdict),
+  // kept current by triggers on judgments (insert, update, delete) and on run_items (a judgment
+  // recorded before its item was planned), so a report or gate reads the run's items without
+  // looking up each judgment (server/db/alignment.ts: runRows, headlineCounts).
+  `
+  ALTER TABLE run_items ADD COLUMN judged INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE run_items ADD COLUMN verdict TEXT;
+  UPDATE run_items SET judged = 1,
+      verdict = (SELECT j.verdict FROM judgments j WHERE j.run_id = run_items.run_id AND j.item_id = run_items.item_id AND j.sample = 0)
+    WHERE EXISTS (SELECT 1 FROM judgments j WHERE j.run_id = run_items.run_id AND j.item_id = run_items.item_id AND j.sample = 0);
+  CREATE TRIGGER judgments_outcome_insert AFTER INSERT ON judgments WHEN NEW.sample = 0 BEGIN
+    UPDATE run_items SET judged = 1, verdict = NEW.verdict WHERE run_id = NEW.run_id AND item_id = NEW.item_id;
+  END;
+  CREATE TRIGGER judgments_outcome_update AFTER UPDATE OF run_id, item_id, sample, verdict ON judgments BEGIN
+    UPDATE run_items SET judged = 0, verdict = NULL WHERE OLD.sample = 0 AND run_id = OLD.run_id AND item_id = OLD.item_id;
+    UPDATE run_items SET judged = 1, verdict = NEW.verdict WHERE NEW.sample = 0 AND run_id = NEW.run_id AND item_id = NEW.item_id;
+  END;
+  CREATE TRIGGER judgments_outcome_delete AFTER DELETE ON judgments WHEN OLD.sample = 0 BEGIN
+    UPDATE run_items SET judged = 0, verdict = NULL WHERE run_id = OLD.run_id AND item_id = OLD.item_id;
+  END;
+  CREATE TRIGGER run_items_outcome_insert AFTER INSERT ON run_items
+    WHEN EXISTS (SELECT 1 FROM judgments WHERE run_id = NEW.run_id AND item_id = NEW.item_id AND sample = 0) BEGIN
+    UPDATE run_items SET judged = 1, verdict = (SELECT verdict FROM judgments WHERE run_id = NEW.run_id AND item_id = NEW.item_id AND sample = 0)
+      WHERE run_id = NEW.run_id AND item_id = NEW.item_id;
+  END;
+  `,
+  // ─── end of report outcome columns ───
 ];

@@ -9,7 +9,7 @@ import type { Criterion, EndpointProfile, Item, PromptVersion, Run, RunVariant, 
 import { testConnection } from './connection-test.ts';
 import type { ConnectionTest } from '../../shared/api/profiles.ts';
 import { NotFoundError } from '../errors.ts';
-import { buildMessages, type Example } from '../../shared/template.ts';
+import { buildMessages, type ChatMessage, type Example } from '../../shared/template.ts';
 import { verdictOptions } from '../../shared/verdicts.ts';
 import { createRng } from '../../shared/stats/index.ts';
 import { createProvider, describeEndpoint, NotConfiguredError, type Provider, type ProviderOptions } from './provider.ts';
@@ -58,6 +58,12 @@ export interface ExecuteOptions {
   noCache?: boolean;
   /** forget judgments that failed in transport (no reply) and try those again */
   retryErrors?: boolean;
+  /**
+   * Called once, before anything is claimed or sent, with the cost preview of what this execution
+   * will judge ({@link RunEngine.costPreviewRun}'s figures), computed from the items it loads anyway:
+   * a caller that shows the preview first need not load and render the run a second time.
+   */
+  onCostPreview?: (preview: RunCostPreview) => void;
 }
 
 
@@ -207,13 +213,18 @@ export class RunEngine extends EventEmitter {
   /** The cost preview of what is left of an existing run. */
   costPreviewRun(runId: number, options: ExecuteOptions = {}): RunCostPreview {
     const ctx = this.load(runId);
-    const finished = this.repos.runs.finishedKeys(runId);
+    return this.previewOf(ctx, options, this.renderer(ctx.version, ctx.criterion, ctx.run.variant));
+  }
+
+  /** {@link costPreviewRun} of a loaded run, rendering through `render`. */
+  private previewOf(ctx: ReturnType<RunEngine['load']>, options: ExecuteOptions, render: (item: Item) => ChatMessage[]): RunCostPreview {
+    const finished = this.repos.runs.finishedKeys(ctx.run.id);
     const remaining: Job[] = [];
     for (const item of ctx.items) for (let s = 0; s < ctx.run.samples; s++) if (!finished.has(`${item.id}:${s}`)) remaining.push({ item, sample: s });
     return previewCost(this.repos, {
       version: ctx.version, criterion: ctx.criterion, variant: ctx.run.variant, requests: remaining.length, items: ctx.items.length,
       samples: ctx.run.samples, jobs: remaining, noCache: options.noCache ?? ctx.options.noCache ?? false,
-      render: this.renderer(ctx.version, ctx.criterion, ctx.run.variant), baseUrl: this.endpointOf(ctx.version).baseUrl,
+      render, baseUrl: this.endpointOf(ctx.version).baseUrl,
     });
   }
 
@@ -248,6 +259,23 @@ export class RunEngine extends EventEmitter {
    */
   async execute(runId: number, options: ExecuteOptions = {}): Promise<Run> {
     const ctx = this.load(runId);
+    let render = this.renderer(ctx.version, ctx.criterion, ctx.run.variant);
+    if (options.onCostPreview) {
+      // The items the preview rendered are rendered once: the first judgment of each takes its messages.
+      const rendered = new Map<Item, ChatMessage[]>();
+      const renderOnce = render;
+      options.onCostPreview(this.previewOf(ctx, options, (item) => {
+        const m = renderOnce(item);
+        rendered.set(item, m);
+        return m;
+      }));
+      render = (item) => {
+        const m = rendered.get(item);
+        if (m === undefined) return renderOnce(item);
+        rendered.delete(item);
+        return m;
+      };
+    }
     if (this.active.has(runId)) throw new Error(`run ${runId} is already running in this process`);
     // Registered before the first await, so a resume watcher in this process cannot start it twice.
     const controller = new AbortController();
@@ -290,7 +318,7 @@ export class RunEngine extends EventEmitter {
       })());
       const claimedLimits = limits;
       limits = null; // released by executeClaimed
-      return await this.executeClaimed(runId, ctx, provider, controller, runOptions, claimedLimits);
+      return await this.executeClaimed(runId, ctx, provider, controller, runOptions, claimedLimits, render);
     } catch (e) {
       if (this.active.get(runId) === controller) this.active.delete(runId);
       limits?.release();
@@ -299,7 +327,7 @@ export class RunEngine extends EventEmitter {
   }
 
   private async executeClaimed(runId: number, ctx: ReturnType<RunEngine['load']>, provider: Provider, controller: AbortController,
-    runOptions: RunOptions, limits: ReturnType<LimiterRegistry['acquire']>): Promise<Run> {
+    runOptions: RunOptions, limits: ReturnType<LimiterRegistry['acquire']>, render: (item: Item) => ChatMessage[]): Promise<Run> {
     let cancelledElsewhere = false;
     let leaseLost = false;
     /** Renews the lease; never throws (it runs on a timer): a lock only delays it to the next try. */
@@ -328,7 +356,7 @@ export class RunEngine extends EventEmitter {
     const progress = this.progressTracker(runId);
     // After a wait the lease is renewed at once: the lock may have kept it from being renewed for a while.
     const writer = this.batchWriter(runId, { baseUrl: provider.endpoint.baseUrl, model: ctx.version.model }, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
-    const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, this.renderer(ctx.version, ctx.criterion, ctx.run.variant),
+    const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, render,
       this.repos.prices.get(ctx.version.model), !runOptions.noCache, provider.endpoint.baseUrl);
     let stopReason = '';
     try {

@@ -189,6 +189,41 @@ describe('RunEngine estimate', () => {
     expect(s.ws.engine.costPreview({ ...plan, noCache: true })).toMatchObject({ cachedRequests: 0, billableRequests: 16 });
   });
 
+  it("gives execute's cost preview before the first request, equal to costPreviewRun's, and sends the same messages", async () => {
+    const s = await setup({}, { items: 8, examples: 2, maxTokens: 200 });
+    const plan = { criterion: s.criterion, version: s.version, split: 'all' as const, samples: 2, noCache: true };
+    const key = (r: { messages: unknown }) => JSON.stringify(r.messages);
+    // a run executed without the callback: what it sends
+    await s.ws.engine.execute(s.ws.engine.plan(plan).id);
+    const without = fake!.requests.map(key).sort();
+    expect(without).toHaveLength(16);
+    // a run whose preview comes from its execution (cancelled after a few, so a resume previews the rest)
+    const planned = s.ws.engine.plan({ ...plan, concurrency: 1 });
+    const expected = s.ws.engine.costPreviewRun(planned.id);
+    const previews: Array<{ preview: unknown; sent: number }> = [];
+    const from = fake!.count();
+    const onProgress = (p: RunProgress) => { if (p.done >= 5) s.ws.engine.cancel(planned.id); };
+    s.ws.engine.on('progress', onProgress);
+    const cancelled = await s.ws.engine.execute(planned.id, { onCostPreview: (preview) => previews.push({ preview, sent: fake!.count() - from }) });
+    s.ws.engine.off('progress', onProgress);
+    expect(cancelled.status).toBe('cancelled');
+    expect(previews).toEqual([{ preview: expected, sent: 0 }]);
+    expect(expected).toMatchObject({ requests: 16, items: 8, samples: 2, cachedRequests: 0 });
+    // the resume previews exactly what is left, as costPreviewRun does
+    const rest = s.ws.engine.costPreviewRun(planned.id);
+    expect(rest.requests).toBe(16 - cancelled.done);
+    const before = fake!.count();
+    const resumed = await s.ws.engine.execute(planned.id, { onCostPreview: (preview) => previews.push({ preview, sent: fake!.count() - before }) });
+    expect(previews[1]).toEqual({ preview: rest, sent: 0 });
+    expect(resumed).toMatchObject({ status: 'done', done: 16, errors: 0 });
+    // the prompt tokens the preview predicted are the ones sent, and the messages are the uncached run's
+    expect(resumed.promptTokens).toBe(expected.promptTokens);
+    // (a request in flight when the cancel came is asked again on resume: its reply was never recorded)
+    // (each item's two samples send the same messages)
+    expect([...new Set(fake!.requests.slice(from).map(key))].sort()).toEqual([...new Set(without)].sort());
+    checkLedger(s, planned.id);
+  });
+
   it('says when a model has no price, and uses a default completion allowance without max_tokens', async () => {
     const s = await setup({}, { items: 3, maxTokens: null });
     const v = s.ws.addVersion(s.criterion, { template: 'Judge {{output}}', model: 'my-local-model', baseUrl: fake!.url, apiKeyEnv: 'TEST_KEY' });

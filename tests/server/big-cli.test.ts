@@ -37,7 +37,7 @@ describe.skipIf(process.env.CONCUR_BIG !== '1')('report, compare and gate at 1M 
     const rep = JSON.parse(readFileSync(out, 'utf8'));
     const m = rep;
     expect(m.n).toBe(e.n);
-    expect(m.excluded).toEqual({ fewShot: e.fewShot, unlabelled: 0, ambiguous: e.ambiguous, errors: e.errors });
+    expect(m.excluded).toEqual({ fewShot: e.fewShot, unlabelled: 0, ambiguous: e.ambiguous, errors: e.errors, annotatorsDisagree: 0, noMajority: 0 });
     expect(m.agreement.value).toBeCloseTo(e.agree / e.n, 12);
   }, 600_000);
 

@@ -270,8 +270,9 @@ describe('migration: versions with base_url/api_key_env become profiles', () => 
     const path = join(dir, 'old.sqlite');
     const db = new Database(path);
     db.pragma('foreign_keys = ON');
-    // the schema just before this migration
-    const previous = migrations.length - 1;
+    // the schema just before this migration (found by what it creates: later migrations follow it)
+    const previous = migrations.findIndex((m) => m.includes('CREATE TABLE endpoint_profiles'));
+    expect(previous).toBeGreaterThan(0);
     for (let v = 0; v < previous; v++) db.exec(migrations[v]!);
     db.pragma(`user_version = ${previous}`);
     db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'ds'); INSERT INTO criteria (id, dataset_id, name) VALUES (1, 1, 'c');`);

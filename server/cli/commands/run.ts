@@ -115,7 +115,6 @@ async function execute(o: Opts): Promise<number> {
 }
 
 async function follow(ws: ReturnType<typeof openDb>, runId: number, o: Opts, json: boolean, noCache: boolean, say: (line: string) => void): Promise<number> {
-  say(describeCostPreview(ws.engine.costPreviewRun(runId, { noCache })));
   const show = progressPrinter(json);
   let lastMessage = '';
   const onProgress = (p: RunProgress) => {
@@ -137,7 +136,8 @@ async function follow(ws: ReturnType<typeof openDb>, runId: number, o: Opts, jso
   process.on('SIGINT', onSignal);
   let run;
   try {
-    run = await ws.engine.execute(runId, { noCache, retryErrors: o.retryErrors });
+    // the cost preview first, computed by the execution from the items it loads (once)
+    run = await ws.engine.execute(runId, { noCache, retryErrors: o.retryErrors, onCostPreview: (e) => say(describeCostPreview(e)) });
   } finally {
     process.off('SIGINT', onSignal);
     ws.engine.off('progress', onProgress);
