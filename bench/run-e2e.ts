@@ -43,12 +43,15 @@ ws.repos.db.close();
 const env = { ...process.env, BENCH_KEY: 'k', CONCUR_KEYS: `BENCH_KEY=${fake.url}` };
 
 /** One whole process; the stand-in's timestamps split it into start-up, judging and teardown. */
-async function measure(argv: string[], cwd: string, processEnv: NodeJS.ProcessEnv): Promise<Sample> {
+async function measure(argv: string[], cwd: string, processEnv: NodeJS.ProcessEnv, limitSeconds?: number): Promise<Sample> {
   await fake.reset();
   const before = (await fake.stats()).requests;
   const t0 = epoch();
-  const r = spawnSync('/usr/bin/time', ['-v', ...argv], { cwd, env: processEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
+  // a peer that never exits must not hang the bench: coreutils `timeout` ends it (and `time` still reports)
+  const timed = limitSeconds ? ['timeout', '-k', '5', String(limitSeconds), ...argv] : argv;
+  const r = spawnSync('/usr/bin/time', ['-v', ...timed], { cwd, env: processEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
   const t1 = epoch();
+  if (limitSeconds && r.status === 124) throw new Error(`${argv.slice(1, 4).join(' ')} … did not finish within ${limitSeconds} s (BENCH_PEER_TIMEOUT_S); no peer figure`);
   if (r.status !== 0) {
     const own = r.stderr.split(/\n\s*Command being timed:/)[0]!.trim().split('\n').slice(-8).join('\n');
     throw new Error(`${argv.slice(1, 4).join(' ')} … exited ${r.status}: ${own || r.stdout.trim().split('\n').slice(-8).join('\n')}`);
@@ -87,7 +90,7 @@ if (!promptfoo) {
   const pfArgv = [...promptfoo.argv, 'eval', '-c', config, '-j', String(CONCURRENCY), '--no-cache', '--no-table', '--no-write', '--no-progress-bar', '-o', join(bench.dir, 'pf-out.json')];
   const pf: Sample[] = [];
   try {
-    for (let i = 0; i < REPEATS; i++) pf.push(await measure(pfArgv, bench.dir, pfEnv));
+    for (let i = 0; i < REPEATS; i++) pf.push(await measure(pfArgv, bench.dir, pfEnv, Number(process.env.BENCH_PEER_TIMEOUT_S) || 180));
     const pfWall = summarise(`promptfoo ${promptfoo.version} eval -j ${CONCURRENCY}, llm-rubric (${promptfoo.how})`, pf);
     const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpuMs));
     console.log(`  Concur/peer (whole process, promptfoo time / Concur time): wall ${fmt(pfWall / concurWall)}×, CPU ${fmt(cpu(pf) / cpu(concur))}×`);
