@@ -61,7 +61,8 @@ export function webBuildIsStale(): boolean {
   const index = join(WEB_OUT, 'index.html');
   if (!existsSync(index)) return true;
   const sources = [join(ROOT, 'web'), join(ROOT, 'shared'), join(ROOT, 'vite.config.ts'), join(ROOT, 'package-lock.json')].filter(existsSync);
-  return statSync(index).mtimeMs < Math.max(...sources.map(newestMtime));
+  const built = statSync(index).mtimeMs;
+  return sources.some((source) => newestMtime(source) > built);
 }
 
 export async function buildWeb(): Promise<void> {

@@ -183,7 +183,7 @@ function sampleConsistency(outcomes: Outcome[]): SampleConsistency | null {
   const multi = outcomes.filter((o) => o.samples.length > 1);
   if (!multi.length) return null;
   const s = selfAgreement(multi.map((o) => o.samples.filter((v): v is string => v !== null)));
-  // a loop, not Math.max(...lengths): over ~125k items the spread overflows the call stack
+  // a loop: spreading ~125k lengths into one call would overflow the call stack
   let samplesPerItem = 0;
   for (const o of multi) if (o.samples.length > samplesPerItem) samplesPerItem = o.samples.length;
   return { samplesPerItem, items: s.items, selfAgreement: s.selfAgreement, flipRate: s.flipRate };

@@ -38,7 +38,7 @@ export function mcnemarExact(b: number, c: number): number {
     if (logTerms[i]! > largest) largest = logTerms[i]!;
     logChoose += Math.log(total - i) - Math.log(i + 1);
   }
-  // (a loop, not Math.max(...logTerms): once min(b, c) passes ~125k the spread overflows the stack)
+  // (a loop: spreading the terms into one call overflows the stack once min(b, c) passes ~125k)
   const logCdf = largest + Math.log(logTerms.reduce((sum, t) => sum + Math.exp(t - largest), 0));
   return Math.min(1, 2 * Math.exp(logCdf));
 }

@@ -14,7 +14,7 @@ export function humanCeiling(a: Report['annotators'] | undefined): { kappa: numb
     return k === undefined ? null : { kappa: k, what: `${a.pairwise[0]!.a} vs ${a.pairwise[0]!.b}, ${a.pairwise[0]!.n} items`, range: null };
   }
   if (a.fleissKappa === null) return null;
-  // a loop, not Math.min(...kappas): one kappa per annotator pair grows quadratically with annotators
+  // a loop, not a spread into one call: one kappa per annotator pair grows quadratically with annotators
   let range: [number, number] | null = null;
   for (const k of kappas) range = range ? [Math.min(range[0], k), Math.max(range[1], k)] : [k, k];
   return { kappa: a.fleissKappa, what: `Fleiss' kappa, ${a.annotators.length} annotators, ${a.fleissItems} items`, range };
