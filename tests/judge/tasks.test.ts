@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../support/openai-server.ts';
-import { FAILURE_MODES_SCHEMA, PROPOSAL_SCHEMA, rubricRespond, LEARNED_RULES_HEADING } from '../support/rubric-model.ts';
+import { FAILURE_MODES_SCHEMA, PROPOSAL_SCHEMA, rubricRespond, LEARNED_RULES_HEADING, schemaName } from '../support/rubric-model.ts';
 import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../support/rule-dataset.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 import { source } from '../support/seed.ts';
@@ -32,7 +32,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const schemaOf = (r: ChatRequest) => (r.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
+const schemaOf = schemaName;
 const userText = (r: ChatRequest) => r.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n\n');
 
 /** A release valve for the stand-in: requests wait until `open()` (or answer at once when open). */

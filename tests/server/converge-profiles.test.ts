@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../support/openai-server.ts';
-import { FAILURE_MODES_SCHEMA, JUDGE_SCHEMA, PROPOSAL_SCHEMA, rubricRespond } from '../support/rubric-model.ts';
+import { FAILURE_MODES_SCHEMA, JUDGE_SCHEMA, PROPOSAL_SCHEMA, rubricRespond, schemaName } from '../support/rubric-model.ts';
 import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../support/rule-dataset.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 import { source } from '../support/seed.ts';
@@ -27,7 +27,7 @@ afterEach(async () => {
   await fake?.close(); fake = undefined;
 });
 
-const schemaOf = (r: ChatRequest) => (r.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
+const schemaOf = schemaName;
 
 async function setup() {
   fake = await startFakeOpenAI({ respond: rubricRespond });

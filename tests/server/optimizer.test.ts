@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type FakeOpenAIOptions } from '../support/openai-server.ts';
-import { PROPOSAL_SCHEMA, rubricRespond } from '../support/rubric-model.ts';
+import { PROPOSAL_SCHEMA, rubricRespond, schemaName } from '../support/rubric-model.ts';
 import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../support/rule-dataset.ts';
 import { tempWorkspace } from '../support/workspace.ts';
 import { source, until } from '../support/seed.ts';
@@ -29,7 +29,7 @@ afterEach(async () => {
   await fake?.close(); fake = undefined;
 });
 
-const schemaOf = (r: ChatRequest) => (r.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
+const schemaOf = schemaName;
 const textOf = (r: ChatRequest) => r.messages.map((m) => m.content).join('\n\n');
 
 async function setup(opts: Pick<FakeOpenAIOptions, 'latencyMs' | 'fault'> = {}) {

@@ -49,7 +49,8 @@ export function normalizeForMatch(s: string): string {
   return s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
-function schemaName(req: ChatRequest): string | undefined {
+/** The json_schema name a request asks for (how the stand-in tells judge, proposer and grouping calls apart). */
+export function schemaName(req: ChatRequest): string | undefined {
   const rf = req.response_format as { json_schema?: { name?: unknown } } | undefined;
   const name = rf && typeof rf === 'object' ? rf.json_schema?.name : undefined;
   return typeof name === 'string' ? name : undefined;

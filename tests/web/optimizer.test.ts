@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startWorkbench, type Workbench } from './support/harness.ts';
-import { PROPOSAL_SCHEMA, FAILURE_MODES_SCHEMA, rubricRespond, LEARNED_RULES_HEADING } from '../support/rubric-model.ts';
+import { PROPOSAL_SCHEMA, FAILURE_MODES_SCHEMA, rubricRespond, LEARNED_RULES_HEADING, schemaName } from '../support/rubric-model.ts';
 import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../support/rule-dataset.ts';
 import { source } from '../support/seed.ts';
 import type { ChatRequest } from '../support/openai-server.ts';
@@ -14,7 +14,7 @@ import type { Criterion } from '../../shared/types.ts';
  * intervals and dev peeks, a candidate's diff, accept, confirm on test, publish. Every figure is the
  * stand-in's (a deterministic rule-follower), not a real model's judgment.
  */
-const schemaOf = (r: ChatRequest) => (r.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
+const schemaOf = schemaName;
 
 describe('the optimizer on the Converge screen', () => {
   let wb: Workbench;
