@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { openDatabase, type DB, type OpenOptions } from './open.ts';
 import { datasetsRepository } from './datasets.ts';
 import { itemsRepository } from './items.ts';
@@ -51,4 +52,14 @@ export type Repositories = ReturnType<typeof createRepositories>;
  */
 export function openWorkspace(path: string, opts: Omit<OpenOptions, 'onUpgrade'> = {}): Repositories {
   return createRepositories(openDatabase(path, { ...opts, onUpgrade: (db) => pricesRepository(db).seedDefaults() }));
+}
+
+/**
+ * A second, read-only connection to an existing workspace file (the report worker's): it never
+ * migrates or writes, and waits up to `busyTimeoutMs` for a writer's lock (a worker thread may block).
+ */
+export function openWorkspaceReadOnly(path: string, busyTimeoutMs = 5000): Repositories {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  return createRepositories(db);
 }

@@ -3,14 +3,11 @@
  * the heavy reads the server posts to it (see HeavyReads in reports.ts), one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { createRepositories } from '../db/index.ts';
+import { openWorkspaceReadOnly } from '../db/index.ts';
 import { Workspace } from './workspace.ts';
 import { computeHeavy, DashboardCache, toWire, type HeavyRequest } from './reports.ts';
 
-const db = new Database((workerData as { path: string }).path, { readonly: true, fileMustExist: true });
-db.pragma('busy_timeout = 5000');
-const ws = new Workspace(createRepositories(db));
+const ws = new Workspace(openWorkspaceReadOnly((workerData as { path: string }).path));
 const cache = new DashboardCache();
 
 parentPort!.on('message', ({ id, req }: { id: number; req: HeavyRequest }) => {
