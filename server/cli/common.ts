@@ -49,6 +49,11 @@ export function leaf<O extends DbOption>(
   return c;
 }
 
+/** The two options every per-criterion command takes (one wording for every command's --help). */
+export function criterionOptions(c: Command): Command {
+  return c.requiredOption('--dataset <name>', 'the dataset').requiredOption('--criterion <name>', 'the criterion');
+}
+
 /** A required value that commander cannot require on its own (e.g. run's --dataset unless --resume). */
 export function need(v: string | undefined, flag: string): string {
   if (!v) throw usageError(`missing --${flag}`, flag);

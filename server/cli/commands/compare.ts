@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { collect, leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, collect, leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; run?: string[]; split?: string; format: string }
 
 export function register(program: Command, ctx: CliContext) {
   leaf<Opts>(program, ctx, 'compare', "fixed / regressed items and McNemar's exact test",
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--run <id>', 'a run to compare; give it twice: --run A --run B', collect)
       .option('--split <train|dev|test|all>', 'the items compared')
       .option('--format <json|text>', 'output format', 'text'),

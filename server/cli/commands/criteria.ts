@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { leaf, num, openDb, printList, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, leaf, num, openDb, printList, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface AddOpts extends DbOption { dataset: string; name: string; description?: string; scale: string; levels?: string; passAt?: string; principal?: string }
 interface ListOpts extends DbOption { dataset: string; format?: string }
@@ -26,9 +26,7 @@ export function register(program: Command, ctx: CliContext) {
       return 0;
     });
   leaf<DbOption & { dataset: string; criterion: string; annotator: string }>(group, ctx, 'set-principal', "make an annotator who has labels the criterion's principal (the reference of reports and gates)",
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .requiredOption('--annotator <name>', 'the annotator whose labels become the reference'),
     (o) => {
       const ws = openDb(o.db);

@@ -1,16 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fineTuningJsonl, labelsCsv } from '../../services/exports.ts';
-import { leaf, openDb, output, split, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, leaf, openDb, output, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; annotator?: string; split?: string; template?: string; out?: string }
 
 export function register(program: Command, ctx: CliContext) {
   const group = program.command('export').description('labels with critiques as CSV; chat-format fine-tuning JSONL');
   leaf<Opts>(group, ctx, 'labels', 'labels with critiques as CSV',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--annotator <name>', 'whose labels (default: the principal annotator)')
       .option('--out <file.csv>', 'write to a file instead of stdout'),
     (o) => {
@@ -19,9 +17,7 @@ export function register(program: Command, ctx: CliContext) {
       return 0;
     });
   leaf<Opts>(group, ctx, 'finetune', 'chat-format fine-tuning JSONL (item → expert critique and verdict; train + dev by default)',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--split <train,dev|all>', 'the splits to export, comma-separated, or all (default: train,dev)')
       .option('--annotator <name>', 'whose labels (default: the principal annotator)')
       .option('--template <file>', "a judge template for the user message (default: the latest prompt version's, else a plain rendering)")

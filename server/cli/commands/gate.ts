@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseVersionRef } from '../converge-actions.ts';
 import { DEFAULT_MAX_ERROR_RATE, evaluateGate } from '../../../shared/metrics/gate.ts';
-import { leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption {
   dataset: string; criterion: string; run?: string; version?: string; split?: string;
@@ -10,9 +10,7 @@ interface Opts extends DbOption {
 
 export function register(program: Command, ctx: CliContext) {
   leaf<Opts>(program, ctx, 'gate', 'exit 0 when all thresholds hold, 1 with one line per failed threshold',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--run <id>', 'the run to check (default: the latest finished run)')
       .option('--version <n|published>', "the version's latest finished run; published: the published version's confirmed test run")
       .option('--split <train|dev|test|all>', "the items measured (default: the run's split)")

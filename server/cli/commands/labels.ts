@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { toCsv } from '../../services/csv.ts';
-import { printImportWarnings, leaf, openDb, output, source, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, printImportWarnings, leaf, openDb, output, source, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; annotator?: string; format?: string; out?: string }
 
@@ -8,9 +8,7 @@ export function register(program: Command, ctx: CliContext) {
   const group = program.command('labels').description("the expert's labels");
   leaf<Opts>(group, ctx, 'import <file>',
     'labels: id, verdict (pass/fail, 1/0, true/false; ordinal 1..K; pairwise A/B/tie or 1/2/0), critique, optional ambiguous, annotator; appended to the history',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--annotator <name>', "for rows without an annotator column (default: the criterion's principal annotator)")
       .option('--format <jsonl|csv|json>', 'the file format (default: from the extension)'),
     (o, [file]) => {
@@ -21,9 +19,7 @@ export function register(program: Command, ctx: CliContext) {
       return 0;
     });
   leaf<Opts>(group, ctx, 'export', 'current labels with critiques',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--annotator <name>', 'whose labels (default: the principal annotator)')
       .option('--format <csv|jsonl>', 'output format (default: csv for an --out ending in .csv, else jsonl)')
       .option('--out <file>', 'write to a file instead of stdout'),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { leaf, num, openDb, printList, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, leaf, num, openDb, printList, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface AddOpts extends DbOption {
   dataset: string; criterion: string; template: string; model?: string; profile?: string; baseUrl?: string; apiKeyEnv?: string;
@@ -11,9 +11,7 @@ interface ListOpts extends DbOption { dataset: string; criterion: string; format
 export function register(program: Command, ctx: CliContext) {
   const group = program.command('prompt').description('judge prompt versions');
   leaf<AddOpts>(group, ctx, 'add', 'a new immutable version (template variables are checked)',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .requiredOption('--template <file>', 'the judge prompt template')
       .option('--model <model>', "the judge model (default: the profile's default model)")
       .option('--profile <name>', 'the endpoint profile it is meant for (see concur profiles)')
@@ -41,9 +39,7 @@ export function register(program: Command, ctx: CliContext) {
       return 0;
     });
   leaf<ListOpts>(group, ctx, 'list', 'versions',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--format <json|table>', 'output format', 'table'),
     (o) => {
       const ws = openDb(o.db);

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { parseVersionRef } from '../converge-actions.ts';
 import { reportHtml, reportJson, reportMarkdown } from '../../services/render-report.ts';
-import { leaf, num, openDb, output, split, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, leaf, num, openDb, output, split, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; run?: string; version?: string; split?: string; annotator?: string; format: string; out?: string }
 
 export function register(program: Command, ctx: CliContext) {
   leaf<Opts>(program, ctx, 'report', 'the alignment report (default: the latest finished run)',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--run <id>', 'the run to report')
       .option('--version <n|published>', "the version's latest finished run; published: the published version's confirmed test run")
       .option('--split <train|dev|test|all>', "the items measured (default: the run's split)")

@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { printImportWarnings, leaf, openDb, printList, source, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, printImportWarnings, leaf, openDb, printList, source, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption { dataset: string; criterion: string; name: string; format?: string }
 
 export function register(program: Command, ctx: CliContext) {
   const group = program.command('runs').description('judge runs');
   leaf<Opts>(group, ctx, 'import <file>', 'verdicts produced elsewhere (id, verdict, critique; empty verdict + error for unparseable outputs)',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .requiredOption('--name <name>', 'the run name (e.g. the judge that produced it)')
       .option('--format <jsonl|csv|json>', 'the file format (default: from the extension)'),
     (o, [file]) => {
@@ -20,9 +18,7 @@ export function register(program: Command, ctx: CliContext) {
       return 0;
     });
   leaf<Omit<Opts, 'name'>>(group, ctx, 'list', 'runs with status and counts',
-    (c) => c
-      .requiredOption('--dataset <name>', 'the dataset')
-      .requiredOption('--criterion <name>', 'the criterion')
+    (c) => criterionOptions(c)
       .option('--format <json|table>', 'output format', 'table'),
     (o) => {
       const ws = openDb(o.db);
