@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { migrations } from '../../server/db/migrations.ts';
 import { migrate } from '../../server/db/open.ts';
 import { buildTestApp } from '../support/app.ts';
-import { tempWorkspace } from '../support/workspace.ts';
+import { tempWorkspace, databaseBeforeMigration } from '../support/workspace.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { TEMPLATE, seed } from '../support/seed.ts';
 import { concur } from '../support/cli.ts';
@@ -268,13 +268,9 @@ describe('migration: versions with base_url/api_key_env become profiles', () => 
   it('finds or creates one profile per (base URL, key variable), named "openai" or host:port, and links every version to it', () => {
     dir = mkdtempSync(join(tmpdir(), 'concur-profiles-'));
     const path = join(dir, 'old.sqlite');
-    const db = new Database(path);
-    db.pragma('foreign_keys = ON');
     // the schema just before this migration (found by what it creates: later migrations follow it)
-    const previous = migrations.findIndex((m) => m.includes('CREATE TABLE endpoint_profiles'));
-    expect(previous).toBeGreaterThan(0);
-    for (let v = 0; v < previous; v++) db.exec(migrations[v]!);
-    db.pragma(`user_version = ${previous}`);
+    expect(migrations.findIndex((m) => m.includes('CREATE TABLE endpoint_profiles'))).toBeGreaterThan(0);
+    const db = databaseBeforeMigration(path, 'CREATE TABLE endpoint_profiles');
     db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'ds'); INSERT INTO criteria (id, dataset_id, name) VALUES (1, 1, 'c');`);
     const insert = db.prepare(`INSERT INTO prompt_versions (criterion_id, number, template, model, base_url, api_key_env) VALUES (1, ?, 't', ?, ?, ?)`);
     insert.run(1, 'gpt-4o-mini', null, 'OPENAI_API_KEY');

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { tempWorkspace } from '../support/workspace.ts';
+import { tempWorkspace, databaseBeforeMigration } from '../support/workspace.ts';
 import { buildSyntheticWorkspace } from '../../server/db/synthetic.ts';
 import { migrations } from '../../server/db/migrations.ts';
 import type { NewJudgment } from '../../server/db/runs.ts';
@@ -79,11 +79,8 @@ describe("run items' sample-0 outcome kept on write", () => {
     t.ws.repos.db.close();
     rmSync(t.path, { force: true });
     // a workspace file at the schema before the outcome columns, with judgments recorded; the migration runs on open
-    const v = migrations.findIndex((m) => m.includes('ALTER TABLE run_items ADD COLUMN judged'));
-    expect(v).toBeGreaterThan(4);
-    const db = new Database(t.path);
-    for (const m of migrations.slice(0, v)) db.exec(m);
-    db.pragma(`user_version = ${v}`);
+    expect(migrations.findIndex((m) => m.includes('ALTER TABLE run_items ADD COLUMN judged'))).toBeGreaterThan(4);
+    const db = databaseBeforeMigration(t.path, 'ALTER TABLE run_items ADD COLUMN judged');
     buildSyntheticWorkspace(db, 200);
     db.close();
     const ws = new Workspace(openWorkspace(t.path));

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { tempWorkspace } from '../support/workspace.ts';
+import { tempWorkspace, databaseBeforeMigration } from '../support/workspace.ts';
 import { buildSyntheticWorkspace } from '../../server/db/synthetic.ts';
 import { migrations } from '../../server/db/migrations.ts';
 import type { NewJudgment } from '../../server/db/runs.ts';
@@ -54,11 +54,8 @@ describe('per-run totals kept on write', () => {
     rmSync(t.path, { force: true });
     // a workspace file at the schema before run_totals (the migrations up to it, nothing later),
     // with judgments recorded; the migration then runs on open
-    const v = migrations.findIndex((m) => m.includes('CREATE TABLE run_totals'));
-    expect(v).toBeGreaterThan(2);
-    const db = new Database(t.path);
-    for (const m of migrations.slice(0, v)) db.exec(m);
-    db.pragma(`user_version = ${v}`);
+    expect(migrations.findIndex((m) => m.includes('CREATE TABLE run_totals'))).toBeGreaterThan(2);
+    const db = databaseBeforeMigration(t.path, 'CREATE TABLE run_totals');
     buildSyntheticWorkspace(db, 200);
     db.close();
     const ws = new Workspace(openWorkspace(t.path));

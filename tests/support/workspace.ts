@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { migrations } from '../../server/db/migrations.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,3 +20,18 @@ export function tempWorkspace(engine: EngineOptions = {}) {
 
 /** Parses text as import records under a file name (as the API does). */
 export { parseRecords } from '../../server/services/records.ts';
+
+/**
+ * A workspace file at the schema just before the migration whose SQL contains `marker` (only the
+ * migrations before it applied, `user_version` set to match), open for the test to write the data
+ * an older Concur would have; the migration runs when the file is next opened with openWorkspace.
+ */
+export function databaseBeforeMigration(path: string, marker: string): Database.Database {
+  const before = migrations.findIndex((m) => m.includes(marker));
+  if (before <= 0) throw new Error(`databaseBeforeMigration: no migration after the first contains "${marker}"`);
+  const db = new Database(path);
+  db.pragma('foreign_keys = ON');
+  for (const m of migrations.slice(0, before)) db.exec(m);
+  db.pragma(`user_version = ${before}`);
+  return db;
+}
