@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { DB } from './open.ts';
 import type { Split, SplitFilter } from '../../shared/types.ts';
 
@@ -20,28 +21,38 @@ export function alignmentRepository(db: DB) {
   // which is the same for ASCII text (as many bytes as code points), so only other text calls into JavaScript.
   db.function('concur_utf16_length', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.length : 0));
   const inSplit = `(@split = 'all' OR i.split = @split)`;
+  // Whose label an outcome is measured against: the criterion's principal annotator's current label is
+  // on each run item (run_items.expert_*, kept by triggers — migration 12), any other annotator's is
+  // looked up in current_labels. Each statement below is prepared in both forms.
+  type LabelSource = { join: string; id: string; verdict: string; ambiguous: string };
+  const onRunItem: LabelSource = { join: '', id: 'ri.expert_label_id', verdict: 'ri.expert_verdict', ambiguous: 'ri.expert_ambiguous' };
+  const lookedUp = (kind: 'LEFT JOIN' | 'JOIN'): LabelSource => ({
+    join: `${kind} current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id`,
+    id: 'cl.label_id', verdict: 'cl.verdict', ambiguous: 'cl.ambiguous',
+  });
+  const principalOf = db.prepare<[number], { principal: string }>(`SELECT principal_annotator AS principal FROM criteria WHERE id = ?`);
+  const isPrincipal = (criterionId: number, annotator: string) => principalOf.get(criterionId)?.principal === annotator;
+  const both = <T>(make: (l: LabelSource) => T) => ({ principal: make(onRunItem), other: make(lookedUp('LEFT JOIN')) });
   // the population rule of exclusionOf, as a code (HEADLINE_EXCLUSIONS: 0 = compared)
   // (ri.judged, ri.verdict: the item's sample-0 judgment, kept on run_items by triggers — migration 11)
-  const exclusion = `CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
-        WHEN cl.label_id IS NULL OR (cl.verdict IS NULL AND cl.ambiguous = 0) THEN 2
-        WHEN cl.ambiguous <> 0 THEN 3 WHEN ri.judged = 0 THEN 4 WHEN ri.verdict IS NULL THEN 5 ELSE 0 END`;
+  const exclusion = (l: LabelSource) => `CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
+        WHEN ${l.id} IS NULL OR (${l.verdict} IS NULL AND ${l.ambiguous} = 0) THEN 2
+        WHEN ${l.ambiguous} <> 0 THEN 3 WHEN ri.judged = 0 THEN 4 WHEN ri.verdict IS NULL THEN 5 ELSE 0 END`;
   // one packed integer per item (exclusion · 16 + split · 4 + expert pass · 2 + judge pass) beside its
   // dimensions and output length: three values to hand to JavaScript per row instead of nine
-  const runRows = db.prepare(`
-    SELECT ${exclusion} * 16 + (CASE i.split WHEN 'train' THEN 0 WHEN 'dev' THEN 4 ELSE 8 END)
-        + 2 * coalesce(cl.verdict = 'pass', 0) + coalesce(ri.verdict = 'pass', 0),
+  const runRows = both((l) => db.prepare(`
+    SELECT ${exclusion(l)} * 16 + (CASE i.split WHEN 'train' THEN 0 WHEN 'dev' THEN 4 ELSE 8 END)
+        + 2 * coalesce(${l.verdict} = 'pass', 0) + coalesce(ri.verdict = 'pass', 0),
       i.dimensions, CASE WHEN octet_length(i.output) = length(i.output) THEN length(i.output) ELSE concur_utf16_length(i.output) END
-    FROM run_items ri JOIN items i ON i.id = ri.item_id
-    LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
-    WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw();
+    FROM run_items ri JOIN items i ON i.id = ri.item_id ${l.join}
+    WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw());
   // The same population counted in SQL without the item's text: (split, exclusion, expert pass, judge pass) → count,
   // a dozen rows instead of one per item (exclusion codes: see HEADLINE_EXCLUSIONS). ~2× faster than streaming rows.
-  const headlineCounts = db.prepare(`
-    SELECT i.split, ${exclusion} AS excluded,
-      coalesce(cl.verdict = 'pass', 0) AS expert_pass, coalesce(ri.verdict = 'pass', 0) AS judge_pass, count(*) AS n
-    FROM run_items ri JOIN items i ON i.id = ri.item_id
-    LEFT JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
-    WHERE ri.run_id = @runId AND ${inSplit} GROUP BY 1, 2, 3, 4`).raw();
+  const headlineCounts = both((l) => db.prepare(`
+    SELECT i.split, ${exclusion(l)} AS excluded,
+      coalesce(${l.verdict} = 'pass', 0) AS expert_pass, coalesce(ri.verdict = 'pass', 0) AS judge_pass, count(*) AS n
+    FROM run_items ri JOIN items i ON i.id = ri.item_id ${l.join}
+    WHERE ri.run_id = @runId AND ${inSplit} GROUP BY 1, 2, 3, 4`).raw());
   // Labelled items of the criterion's dataset in the split that the run has no place for (e.g. left out of an
   // imported run): usable current label of the annotator, not a few-shot example. They count as notJudged.
   const missingLabelled = db.prepare(`
@@ -52,30 +63,38 @@ export function alignmentRepository(db: DB) {
       AND NOT EXISTS (SELECT 1 FROM run_items ri WHERE ri.run_id = @runId AND ri.item_id = cl.item_id)
       AND cl.item_id NOT IN (SELECT value FROM json_each(@fewShot))
     ORDER BY i.id`).raw();
+  // A run that plans every item of the dataset (its items are always the dataset's own) has a place for
+  // every labelled item, so missingLabelled need not scan the labels: two counts on primary keys/indexes.
+  const plansWholeDataset = db.prepare<[{ runId: number; datasetId: number }], { whole: number }>(`
+    SELECT (SELECT count(*) FROM run_items WHERE run_id = @runId) >= (SELECT count(*) FROM items WHERE dataset_id = @datasetId) AS whole`);
   const labelledRows = db.prepare(`
     SELECT cl.item_id, cl.verdict, cl.ambiguous, j.verdict, j.id IS NOT NULL
     FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
     LEFT JOIN judgments j ON j.run_id = @runId AND j.item_id = cl.item_id AND j.sample = 0
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${inSplit} ORDER BY cl.item_id`).raw();
   // The items both runs compare (current usable label, parsed verdicts in both, in B's plan, not a
-  // few-shot example of either version), filtered in SQL: per item only whether each run is right
-  // (bit 1 = A, bit 2 = B) and the external id when they differ — two small columns instead of ten.
-  // Each run's sample-0 verdict is read from its run_items row (kept by triggers, migration 11).
-  const compareCodes = db.prepare(`
-    SELECT (ri.verdict = cl.verdict) + 2 * (rb.verdict = cl.verdict),
-      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.external_id END,
-      -- only items whose correctness changed carry their details (the changes list is small)
-      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.id END,
-      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN cl.verdict END,
-      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN ri.verdict END,
-      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN rb.verdict END,
-      CASE WHEN (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) THEN i.dimensions END
-    FROM run_items ri JOIN items i ON i.id = ri.item_id
-    JOIN current_labels cl ON cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.item_id = ri.item_id
-    JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id
-    WHERE ri.run_id = @runA AND ${inSplit} AND cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND ri.verdict IS NOT NULL AND rb.verdict IS NOT NULL
-      AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))
-    ORDER BY ri.item_id`).raw();
+  // few-shot example of either version), filtered in SQL, in two passes: the items whose correctness did
+  // not change are only counted (right in both, wrong in both), and only the items whose correctness
+  // changed come to JavaScript, with their details. The items table is joined for the split filter and
+  // for the details of changed items only. Each run's sample-0 verdict is on its run_items row (migration 11).
+  const comparePopulation = (l: LabelSource, withItems: boolean) => `
+    FROM run_items ri CROSS JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id ${l.join}
+    ${withItems ? 'CROSS JOIN items i ON i.id = ri.item_id' : ''}
+    WHERE ri.run_id = @runA ${withItems ? `AND ${inSplit}` : ''} AND ${l.verdict} IS NOT NULL AND ${l.ambiguous} = 0 AND ri.verdict IS NOT NULL AND rb.verdict IS NOT NULL
+      AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))`;
+  const compareSources = { principal: onRunItem, other: lookedUp('JOIN') };
+  const compareCounts = {
+    principal: { all: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, false)}`),
+      split: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, true)}`) },
+    other: { all: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, false)}`),
+      split: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, true)}`) },
+  } as Record<'principal' | 'other', Record<'all' | 'split', Database.Statement<[Record<string, unknown>], { bothRight: number; bothWrong: number }>>>;
+  const compareChanges = {
+    principal: db.prepare(`SELECT ri.item_id, i.external_id, ri.expert_verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(onRunItem, true)}
+      AND (ri.verdict = ri.expert_verdict) <> (rb.verdict = ri.expert_verdict) ORDER BY ri.item_id`).raw(),
+    other: db.prepare(`SELECT ri.item_id, i.external_id, cl.verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(compareSources.other, true)}
+      AND (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) ORDER BY ri.item_id`).raw(),
+  };
   const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`
     SELECT count(*) AS n, coalesce(sum(ja.verdict = jb.verdict), 0) AS same
     FROM judgments ja JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ja.item_id AND jb.sample = 0 JOIN items i ON i.id = ja.item_id
@@ -115,28 +134,35 @@ export function alignmentRepository(db: DB) {
     samplesRecorded: (runId: number) => (maxSample.get(runId)?.k ?? -1) + 1,
     /** One row per planned item of the run in the split, in item order: its outcome against `annotator`'s current label (packed, see OutcomeRow), dimensions, output length. */
     runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
-      runRows.iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as IterableIterator<OutcomeRow>,
+      runRows[isPrincipal(q.criterionId, q.annotator) ? 'principal' : 'other'].iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as IterableIterator<OutcomeRow>,
     /**
      * {@link runRows} counted in SQL for the headline figures (no slices, no lengths): one row per
      * (split, exclusion code, expert pass 0/1, judge pass 0/1) with its count; `fewShot` = the measured version's example item ids.
      */
     headlineCounts: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
-      headlineCounts.all({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as Array<[split: Split, code: number, expertPass: number, judgePass: number, n: number]>,
+      headlineCounts[isPrincipal(q.criterionId, q.annotator) ? 'principal' : 'other'].all({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as Array<[split: Split, code: number, expertPass: number, judgePass: number, n: number]>,
     /**
      * The labelled items of the dataset in the split outside the run's items (usable current label of
      * `annotator`, not few-shot): [item id, split, expert verdict, dimensions JSON]. They are notJudged.
      */
     missingLabelled: (q: { runId: number; criterionId: number; datasetId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
-      missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) }) as IterableIterator<[itemId: number, split: Split, verdict: string, dimensions: string]>,
+      (plansWholeDataset.get(q)!.whole ? [] : missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) })) as Iterable<[itemId: number, split: Split, verdict: string, dimensions: string]>,
     /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
     labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
       labelledRows.iterate(q) as IterableIterator<LabelledRow>,
     /**
-     * The items two one-sample runs are compared on (the population rules applied in SQL), in item
-     * order: [right code (1 = A right, 2 = B right, 3 = both), external id when exactly one is right].
+     * The items two one-sample runs are compared on (the population rules applied in SQL): how many
+     * were right in both and wrong in both, and the items whose correctness changed, in item order:
+     * [item id, external id, expert verdict, A's verdict, B's verdict, dimensions JSON].
      */
-    compareCodes: (q: { runA: number; runB: number; criterionId: number; annotator: string; split: SplitFilter; fewA: readonly number[]; fewB: readonly number[] }) =>
-      compareCodes.iterate({ ...q, fewA: JSON.stringify(q.fewA), fewB: JSON.stringify(q.fewB) }) as IterableIterator<[code: number, externalId: string | null, itemId: number | null, expert: string | null, before: string | null, after: string | null, dimensions: string | null]>,
+    compareItems(q: { runA: number; runB: number; criterionId: number; annotator: string; split: SplitFilter; fewA: readonly number[]; fewB: readonly number[] }) {
+      const source = isPrincipal(q.criterionId, q.annotator) ? 'principal' : 'other';
+      const params = { ...q, fewA: JSON.stringify(q.fewA), fewB: JSON.stringify(q.fewB) };
+      return {
+        concordant: compareCounts[source][q.split === 'all' ? 'all' : 'split'].get(params)!,
+        changed: compareChanges[source].iterate(params) as IterableIterator<[itemId: number, externalId: string, expert: string, before: string, after: string, dimensions: string]>,
+      };
+    },
     /** Items of the split both runs gave a parsed verdict, and how many of those verdicts are equal. */
     stability: (runA: number, runB: number, split: SplitFilter) => stability.get({ runA, runB, split })!,
     /** Every annotator with a current label on the criterion (a skip-scan of the primary key: one seek per annotator). */

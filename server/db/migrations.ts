@@ -579,4 +579,55 @@ export const migrations: string[] = [
   END;
   `,
   // ─── end of report outcome columns ───
+  // 12: each planned item of a run also carries its criterion's principal annotator's current label
+  // (label id, verdict, ambiguous; NULL label = none), kept current by triggers on current_labels
+  // (a label saved, replaced or deleted after the run was judged), on run_items (planning) and on
+  // criteria (another principal), so the reports, gates and comparisons against the principal read
+  // a run's items without looking up each label (server/db/alignment.ts).
+  `
+  ALTER TABLE run_items ADD COLUMN expert_label_id INTEGER;
+  ALTER TABLE run_items ADD COLUMN expert_verdict TEXT;
+  ALTER TABLE run_items ADD COLUMN expert_ambiguous INTEGER NOT NULL DEFAULT 0;
+  UPDATE run_items SET expert_label_id = cl.label_id, expert_verdict = cl.verdict, expert_ambiguous = cl.ambiguous
+    FROM runs r JOIN criteria c ON c.id = r.criterion_id
+    JOIN current_labels cl ON cl.criterion_id = c.id AND cl.annotator = c.principal_annotator
+    WHERE r.id = run_items.run_id AND cl.item_id = run_items.item_id;
+  CREATE TRIGGER current_labels_expert_insert AFTER INSERT ON current_labels
+    WHEN NEW.annotator = (SELECT principal_annotator FROM criteria WHERE id = NEW.criterion_id) BEGIN
+    UPDATE run_items SET expert_label_id = NEW.label_id, expert_verdict = NEW.verdict, expert_ambiguous = NEW.ambiguous
+      WHERE run_id IN (SELECT id FROM runs WHERE criterion_id = NEW.criterion_id) AND item_id = NEW.item_id;
+  END;
+  CREATE TRIGGER current_labels_expert_update AFTER UPDATE ON current_labels BEGIN
+    UPDATE run_items SET expert_label_id = NULL, expert_verdict = NULL, expert_ambiguous = 0
+      WHERE OLD.annotator = (SELECT principal_annotator FROM criteria WHERE id = OLD.criterion_id)
+        AND run_id IN (SELECT id FROM runs WHERE criterion_id = OLD.criterion_id) AND item_id = OLD.item_id;
+    UPDATE run_items SET expert_label_id = NEW.label_id, expert_verdict = NEW.verdict, expert_ambiguous = NEW.ambiguous
+      WHERE NEW.annotator = (SELECT principal_annotator FROM criteria WHERE id = NEW.criterion_id)
+        AND run_id IN (SELECT id FROM runs WHERE criterion_id = NEW.criterion_id) AND item_id = NEW.item_id;
+  END;
+  CREATE TRIGGER current_labels_expert_delete AFTER DELETE ON current_labels
+    WHEN OLD.annotator = (SELECT principal_annotator FROM criteria WHERE id = OLD.criterion_id) BEGIN
+    UPDATE run_items SET expert_label_id = NULL, expert_verdict = NULL, expert_ambiguous = 0
+      WHERE run_id IN (SELECT id FROM runs WHERE criterion_id = OLD.criterion_id) AND item_id = OLD.item_id AND expert_label_id = OLD.label_id;
+  END;
+  -- planning an item copies its label (Concur's own inserts give the columns; the trigger only corrects others)
+  CREATE TRIGGER run_items_expert_insert AFTER INSERT ON run_items
+    WHEN NEW.expert_label_id IS NOT (SELECT cl.label_id FROM runs r JOIN criteria c ON c.id = r.criterion_id
+      JOIN current_labels cl ON cl.criterion_id = c.id AND cl.annotator = c.principal_annotator AND cl.item_id = NEW.item_id WHERE r.id = NEW.run_id) BEGIN
+    UPDATE run_items SET expert_label_id = NULL, expert_verdict = NULL, expert_ambiguous = 0 WHERE run_id = NEW.run_id AND item_id = NEW.item_id;
+    UPDATE run_items SET expert_label_id = cl.label_id, expert_verdict = cl.verdict, expert_ambiguous = cl.ambiguous
+      FROM runs r JOIN criteria c ON c.id = r.criterion_id
+      JOIN current_labels cl ON cl.criterion_id = c.id AND cl.annotator = c.principal_annotator
+      WHERE run_items.run_id = NEW.run_id AND run_items.item_id = NEW.item_id AND r.id = NEW.run_id AND cl.item_id = NEW.item_id;
+  END;
+  CREATE TRIGGER criteria_principal_expert AFTER UPDATE OF principal_annotator ON criteria
+    WHEN NEW.principal_annotator IS NOT OLD.principal_annotator BEGIN
+    UPDATE run_items SET expert_label_id = NULL, expert_verdict = NULL, expert_ambiguous = 0
+      WHERE run_id IN (SELECT id FROM runs WHERE criterion_id = NEW.id);
+    UPDATE run_items SET expert_label_id = cl.label_id, expert_verdict = cl.verdict, expert_ambiguous = cl.ambiguous
+      FROM current_labels cl
+      WHERE run_items.run_id IN (SELECT id FROM runs WHERE criterion_id = NEW.id)
+        AND cl.criterion_id = NEW.id AND cl.annotator = NEW.principal_annotator AND cl.item_id = run_items.item_id;
+  END;
+  `,
 ];

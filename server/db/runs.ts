@@ -74,7 +74,12 @@ export function runsRepository(db: DB) {
   const unfinished = db.prepare<[], RunRow>(`${select} WHERE r.status IN ('queued','running') ORDER BY r.id`);
   const insertRun = db.prepare(`INSERT INTO runs (criterion_id, dataset_id, version_id, kind, name, split, scope, samples, variant, concurrency, status, total, profile_id, profile_name)
     VALUES (@criterionId, @datasetId, @versionId, @kind, @name, @split, @scope, @samples, @variant, @concurrency, @status, @total, @profileId, @profileName)`);
-  const insertRunItem = db.prepare(`INSERT INTO run_items (run_id, item_id) VALUES (?, ?)`);
+  // a planned item carries the principal's current label (migration 12; its trigger only corrects other inserts)
+  const insertRunItem = db.prepare<[{ runId: number; itemId: number }]>(`INSERT INTO run_items (run_id, item_id, expert_label_id, expert_verdict, expert_ambiguous)
+    SELECT @runId, @itemId, cl.label_id, cl.verdict, coalesce(cl.ambiguous, 0)
+    FROM runs r JOIN criteria c ON c.id = r.criterion_id
+    LEFT JOIN current_labels cl ON cl.criterion_id = c.id AND cl.annotator = c.principal_annotator AND cl.item_id = @itemId
+    WHERE r.id = @runId`);
   const setStatus = db.prepare(`UPDATE runs SET status = @status, message = @message,
     started_at = CASE WHEN @status = 'running' AND started_at IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
     finished_at = CASE WHEN @status IN ('done','failed','cancelled') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END
@@ -118,7 +123,7 @@ export function runsRepository(db: DB) {
     unfinished: () => unfinished.all().map(toRun),
     create: db.transaction((r: NewRun): Run => {
       const id = Number(insertRun.run({ ...r, profileId: r.profileId ?? null, profileName: r.profileName ?? null, variant: JSON.stringify(r.variant), total: r.itemIds.length * r.samples }).lastInsertRowid);
-      for (const itemId of r.itemIds) insertRunItem.run(id, itemId);
+      for (const itemId of r.itemIds) insertRunItem.run({ runId: id, itemId });
       return repo.get(id)!;
     }),
     setStatus: (id: number, status: RunStatus, message = '') => { setStatus.run({ id, status, message }); },

@@ -30,6 +30,7 @@ export function buildSyntheticWorkspace(db: DB, n: number) {
   const seq = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1})`;
   const expertPass = `((i * 2654435761) % 1000 < 700)`;
   const verdict = (judgePass: string) => `CASE WHEN ${judgePass} = ${expertPass} THEN 'pass' ELSE 'fail' END`;
+  const expertColumns = db.prepare(`SELECT 1 FROM pragma_table_info('run_items') WHERE name = 'expert_label_id'`).get() !== undefined;
   db.transaction(() => {
     db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'big')`);
     db.exec(`${seq} INSERT INTO items (id, dataset_id, external_id, input, output, dimensions, split)
@@ -46,7 +47,12 @@ export function buildSyntheticWorkspace(db: DB, n: number) {
     for (const [run, version, errorEvery, agree] of [[1, 1, 1009, '(i * 40503 + 7) % 1000 < 880'], [2, 2, 1013, '(i * 69069 + 3) % 1000 < 920']] as const) {
       db.exec(`INSERT INTO runs (id, criterion_id, dataset_id, version_id, kind, name, split, scope, status, total)
         VALUES (${run}, 1, 1, ${version}, 'judged', 'v${version}', 'all', 'labelled', 'done', ${n})`);
-      db.exec(`${seq} INSERT INTO run_items (run_id, item_id) SELECT ${run}, i + 1 FROM s`);
+      // with the label columns of migration 12 when the schema has them (tests also build older schemas)
+      db.exec(expertColumns
+        ? `${seq} INSERT INTO run_items (run_id, item_id, expert_label_id, expert_verdict, expert_ambiguous)
+            SELECT ${run}, i + 1, cl.label_id, cl.verdict, coalesce(cl.ambiguous, 0) FROM s
+            LEFT JOIN current_labels cl ON cl.criterion_id = 1 AND cl.annotator = 'expert' AND cl.item_id = i + 1`
+        : `${seq} INSERT INTO run_items (run_id, item_id) SELECT ${run}, i + 1 FROM s`);
       db.exec(`${seq} INSERT INTO judgments (run_id, item_id, sample, verdict, error, critique)
         SELECT ${run}, i + 1, 0, CASE WHEN i % ${errorEvery} = 0 THEN NULL ELSE ${verdict(`(${agree})`)} END,
           CASE WHEN i % ${errorEvery} = 0 THEN 'unparseable' ELSE NULL END, 'because' FROM s`);

@@ -469,10 +469,10 @@ export class Workspace {
       // one-sample runs: one pass over the compared items, the population rules applied in SQL (no per-item objects)
       const vA = a.versionId !== null ? this.repos.versions.get(a.versionId)! : null, vB = b.versionId !== null ? this.repos.versions.get(b.versionId)! : null;
       const cmp = new RunComparisonBuilder();
-      for (const [code, externalId, itemId, expert, before, after, dimensions] of this.repos.alignment.compareCodes({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s, fewA: vA?.examples ?? [], fewB: vB?.examples ?? [] })) {
-        const rightA = (code & 1) === 1, rightB = (code & 2) === 2;
-        if (rightA === rightB) cmp.addConcordant(rightA);
-        else cmp.add(itemId!, externalId!, expert!, before!, after!, () => Object.assign(Object.create(null), JSON.parse(dimensions ?? '{}')) as Record<string, string>);
+      const { concordant, changed } = this.repos.alignment.compareItems({ runA: a.id, runB: b.id, criterionId: criterion.id, annotator: criterion.principalAnnotator, split: s, fewA: vA?.examples ?? [], fewB: vB?.examples ?? [] });
+      cmp.addConcordantCounts(concordant.bothRight, concordant.bothWrong);
+      for (const [itemId, externalId, expert, before, after, dimensions] of changed) {
+        cmp.add(itemId, externalId, expert, before, after, () => Object.assign(Object.create(null), JSON.parse(dimensions)) as Record<string, string>);
       }
       return { a: a.id, b: b.id, split: s, ...cmp.result() };
     }

@@ -108,6 +108,12 @@ export class RunComparisonBuilder {
     if (right) { this.correctA++; this.correctB++; this.bothRight++; } else this.bothWrong++;
   }
 
+  /** `right` + `wrong` items whose correctness did not change, counted elsewhere (e.g. by SQL): right in both runs, wrong in both. */
+  addConcordantCounts(right: number, wrong: number): void {
+    this.n += right + wrong;
+    this.correctA += right; this.correctB += right; this.bothRight += right; this.bothWrong += wrong;
+  }
+
   result(): RunComparison {
     const { n, fixed, regressed, changes, correctA, correctB, bothRight, bothWrong } = this;
     return { n, fixed, regressed, changes, correctA, correctB, bothRight, bothWrong, mcnemar: { b: regressed.length, c: fixed.length, p: mcnemarExact(regressed.length, fixed.length) } };

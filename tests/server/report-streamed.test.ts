@@ -41,6 +41,16 @@ describe('the streamed report of one-sample binary runs', () => {
       expect(ws.compare(c, 1, 2, split)).toEqual({ a: 1, b: 2, split, ...compareOutcomes(outcomes, ws.outcomes(c, ws.run(2), split, 'expert')) });
     }
     expect(ws.report(c, { runId: 1 }).report.excluded).toMatchObject({ fewShot: 3, ambiguous: 6 });
+    // another principal: the streamed figures (which read the principal's labels from the run's items) follow it
+    ws.repos.criteria.setPrincipal(c.id, 'second');
+    const c2 = ws.criterion('big', 'correct');
+    expect(c2.principalAnnotator).toBe('second');
+    const second = ws.outcomes(c2, ws.run(1), 'all', 'second');
+    const { annotators: _a, ...streamed } = ws.report(c2, { runId: 1, split: 'all' }).report;
+    expect(streamed).toEqual(reportFromOutcomes(second, c2, 'all', { outputLength: (id) => ws.item(id).output.length }));
+    expect(streamed.n).toBeGreaterThan(90); // "second" labelled every 50th of 5,000 items
+    expect(ws.headlineReport(c2, ws.run(1), 'all')).toEqual(reportFromOutcomes(second, c2, 'all', { slices: false }));
+    expect(ws.compare(c2, 1, 2, 'all')).toEqual({ a: 1, b: 2, split: 'all', ...compareOutcomes(second, ws.outcomes(c2, ws.run(2), 'all', 'second')) });
   });
 
   it('counts the headline figures (dashboard, gate) in SQL exactly as the full report does', () => {

@@ -90,3 +90,88 @@ describe("run items' sample-0 outcome kept on write", () => {
     expect(new Set(rows.map((r) => `${r.judged}:${r.verdict}`))).toEqual(new Set(['1:pass', '1:fail', '1:null']));
   });
 });
+
+/** Every planned item's label columns beside its criterion principal's current label (current_labels). */
+function expertColumns(db: Database.Database) {
+  return db.prepare(`SELECT ri.run_id, ri.item_id, ri.expert_label_id AS labelId, ri.expert_verdict AS verdict, ri.expert_ambiguous AS ambiguous,
+      cl.label_id AS expectLabelId, cl.verdict AS expectVerdict, coalesce(cl.ambiguous, 0) AS expectAmbiguous
+    FROM run_items ri JOIN runs r ON r.id = ri.run_id JOIN criteria c ON c.id = r.criterion_id
+    LEFT JOIN current_labels cl ON cl.criterion_id = c.id AND cl.annotator = c.principal_annotator AND cl.item_id = ri.item_id
+    ORDER BY ri.run_id, ri.item_id`).all() as Array<{ run_id: number; item_id: number; labelId: number | null; verdict: string | null; ambiguous: number; expectLabelId: number | null; expectVerdict: string | null; expectAmbiguous: number }>;
+}
+function expectExpertCurrent(db: Database.Database) {
+  const rows = expertColumns(db);
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.filter((r) => r.labelId !== r.expectLabelId || r.verdict !== r.expectVerdict || r.ambiguous !== r.expectAmbiguous)).toEqual([]);
+  return rows;
+}
+
+describe("run items' principal label kept on write", () => {
+  it('follows label saves after judging, ambiguous labels, other annotators, a new principal, raw planning and deletes', () => {
+    t = tempWorkspace();
+    const { repos } = t.ws;
+    const db = repos.db;
+    buildSyntheticWorkspace(db, 300);
+    expectExpertCurrent(db);
+    // a run planned on items 1..10, then labels change after it was judged
+    const run = repos.runs.create({ criterionId: 1, datasetId: 1, versionId: 2, kind: 'judged', name: 'r', split: 'all', scope: 'labelled', samples: 1, variant: {}, concurrency: 1, status: 'running', itemIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+    const of = (itemId: number, runId = run.id) => db.prepare('SELECT expert_verdict AS verdict, expert_ambiguous AS ambiguous, expert_label_id IS NOT NULL AS labelled FROM run_items WHERE run_id = ? AND item_id = ?').get(runId, itemId);
+    const save = (itemId: number, annotator: string, verdict: string | null, ambiguous = false) =>
+      repos.labels.append(1, { itemId, annotator, verdict, critique: '', ambiguous, source: 'ui' });
+    expectExpertCurrent(db);
+    const before = (of(4) as { verdict: string }).verdict;
+    const flipped = before === 'pass' ? 'fail' : 'pass';
+    save(4, 'expert', flipped);
+    expect(of(4)).toEqual({ verdict: flipped, ambiguous: 0, labelled: 1 });
+    // in every run of the criterion (the synthetic runs 1 and 2 plan item 4 too)
+    expect(of(4, 1)).toEqual({ verdict: flipped, ambiguous: 0, labelled: 1 });
+    expect(of(4, 2)).toEqual({ verdict: flipped, ambiguous: 0, labelled: 1 });
+    save(5, 'expert', null, true);
+    expect(of(5)).toEqual({ verdict: null, ambiguous: 1, labelled: 1 });
+    // another annotator's label does not touch the principal's columns
+    save(6, 'second', 'fail');
+    save(6, 'expert', 'pass');
+    save(6, 'second', 'pass');
+    expect(of(6)).toEqual({ verdict: 'pass', ambiguous: 0, labelled: 1 });
+    expectExpertCurrent(db);
+    // a new principal: every run item now carries that annotator's label, or none
+    repos.criteria.setPrincipal(1, 'second');
+    expect(of(6)).toEqual({ verdict: 'pass', ambiguous: 0, labelled: 1 });
+    expect(of(7)).toEqual({ verdict: null, ambiguous: 0, labelled: 0 });
+    expect(of(1, 1)).toEqual({ verdict: expect.any(String), ambiguous: 0, labelled: 1 }); // "second" labels every 50th item: item 1 is i = 0
+    expectExpertCurrent(db);
+    save(7, 'second', 'fail');
+    save(8, 'expert', 'fail');
+    expect(of(7)).toEqual({ verdict: 'fail', ambiguous: 0, labelled: 1 });
+    expectExpertCurrent(db);
+    repos.criteria.setPrincipal(1, 'expert');
+    expectExpertCurrent(db);
+    // an item planned by a plain INSERT (another tool) picks up its label through the trigger
+    db.prepare('INSERT INTO run_items (run_id, item_id) VALUES (?, 11)').run(run.id);
+    expect(of(11)).toEqual({ verdict: expect.any(String), ambiguous: 0, labelled: 1 });
+    expectExpertCurrent(db);
+    // deleting a label (labels go with their item or criterion; the columns fall back to the previous label)
+    const last = db.prepare(`SELECT max(id) AS id FROM labels WHERE item_id = 4 AND annotator = 'expert'`).get() as { id: number };
+    db.exec('DROP TRIGGER IF EXISTS labels_no_delete');
+    db.prepare('DELETE FROM labels WHERE id = ?').run(last.id);
+    expect(of(4)).toEqual({ verdict: before, ambiguous: 0, labelled: 1 });
+    expectExpertCurrent(db);
+    db.prepare('DELETE FROM items WHERE id = 6').run();
+    expectExpertCurrent(db);
+  });
+
+  it('are filled from the labels already saved when an older workspace is migrated', () => {
+    t = tempWorkspace();
+    t.ws.repos.db.close();
+    rmSync(t.path, { force: true });
+    const db = databaseBeforeMigration(t.path, 'ALTER TABLE run_items ADD COLUMN expert_label_id');
+    buildSyntheticWorkspace(db, 200);
+    db.close();
+    const ws = new Workspace(openWorkspace(t.path));
+    cleanups.push(() => ws.repos.db.close());
+    const rows = expectExpertCurrent(ws.repos.db);
+    // the synthetic expert labels every item, some ambiguous
+    expect(rows.every((r) => r.labelId !== null)).toBe(true);
+    expect(rows.some((r) => r.ambiguous === 1)).toBe(true);
+  });
+});
