@@ -5,7 +5,8 @@
  * by /usr/bin/time -v; then the same operation in a fresh process timed in parts (support/report-child.ts:
  * module loading, opening, the computation) so the figure is attributable. Goals on the 2-core machine: report/gate ≤ 3 s and ≤ 400 MB at 1M,
  * compare ≤ 5 s; ≤ 0.8 s at 200k. Prints goal/achieved ratios (≥ 1 meets the goal); asserts nothing.
- * BENCH_REPORT_SIZES=200000,1000000 picks the sizes.
+ * BENCH_REPORT_SIZES=200000,1000000 picks the sizes; BENCH_REPORT_TEXT_CHARS=N pads every input and
+ * output with N characters (realistic item sizes: a report reads no text, so the figures should barely move).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { buildSyntheticWorkspace } from '../server/db/synthetic.ts';
 const BIN = fileURLToPath(new URL('../bin/concur.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./support/report-child.ts', import.meta.url));
 const sizes = (process.env.BENCH_REPORT_SIZES ?? '200000,1000000').split(',').map(Number);
+const textPadding = Number(process.env.BENCH_REPORT_TEXT_CHARS ?? 0);
 
 function timed(args: string[]): { ms: number; rssMb: number; code: number | null } {
   const t0 = performance.now();
@@ -33,9 +35,9 @@ for (const n of sizes) {
   const path = join(dir, 'big.sqlite');
   const t0 = performance.now();
   const db = openDatabase(path);
-  const names = buildSyntheticWorkspace(db, n);
+  const names = buildSyntheticWorkspace(db, n, { textPadding });
   db.close();
-  console.log(`reports end to end, ${n.toLocaleString('en')} labelled judgments per run (workspace built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`reports end to end, ${n.toLocaleString('en')} labelled judgments per run${textPadding ? `, texts padded by ${textPadding.toLocaleString('en')} characters` : ''} (workspace built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const common = ['--db', path, '--dataset', names.dataset, '--criterion', names.criterion];
   const wallGoal = n >= 1_000_000 ? 3000 : 800;
   const cases: Array<[string, string[], number, 'report' | 'gate' | 'compare']> = [

@@ -8,8 +8,12 @@ import type { Split, SplitFilter } from '../../shared/types.ts';
  * judgment, streamed row by row as arrays (no object per row), so a million judgments never
  * become a million objects. The metrics are still defined in shared/ — this only counts.
  */
-/** code = exclusion (HEADLINE_EXCLUSIONS index) · 16 + split (SPLIT_CODES index) · 4 + expert pass · 2 + judge pass */
-export type OutcomeRow = [code: number, dimensions: string, outputLength: number];
+/**
+ * One planned item as two integers: packed = code + 128 · output length (UTF-16 units), where
+ * code = exclusion (HEADLINE_EXCLUSIONS index) · 16 + split (SPLIT_CODES index) · 4 + expert pass · 2 + judge pass
+ * (< 128); and the id of its dimension set ({@link alignmentRepository}'s dimensionSet gives the JSON).
+ */
+export type OutcomeRow = [packed: number, dimensionSetId: number];
 export const SPLIT_CODES = ['train', 'dev', 'test'] as const satisfies readonly Split[];
 export type LabelledRow = [itemId: number, expert: string | null, ambiguous: number, judge: string | null, judged: number];
 /** The exclusion of each code {@link alignmentRepository}'s headlineCounts gives (0 = compared), in exclusionOf's order of precedence. */
@@ -17,9 +21,9 @@ export const HEADLINE_EXCLUSIONS = [null, 'fewShot', 'unlabelled', 'ambiguous', 
 export interface HumanLabel { itemId: number; annotator: string; verdict: string; ambiguous: boolean }
 
 export function alignmentRepository(db: DB) {
-  // String.length (UTF-16 code units), as the in-memory report measures output length; SQLite's length() counts code points,
-  // which is the same for ASCII text (as many bytes as code points), so only other text calls into JavaScript.
-  db.function('concur_utf16_length', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.length : 0));
+  // What a report reads of an item (split, output length in UTF-16 units — output_chars —, dimension set) comes
+  // from the covering index items_report (migration 13), never from the item's row with its texts.
+  const items = 'items i INDEXED BY items_report';
   const inSplit = `(@split = 'all' OR i.split = @split)`;
   // Whose label an outcome is measured against: the criterion's principal annotator's current label is
   // on each run item (run_items.expert_*, kept by triggers — migration 12), any other annotator's is
@@ -38,75 +42,85 @@ export function alignmentRepository(db: DB) {
   const exclusion = (l: LabelSource) => `CASE WHEN ri.item_id IN (SELECT value FROM json_each(@fewShot)) THEN 1
         WHEN ${l.id} IS NULL OR (${l.verdict} IS NULL AND ${l.ambiguous} = 0) THEN 2
         WHEN ${l.ambiguous} <> 0 THEN 3 WHEN ri.judged = 0 THEN 4 WHEN ri.verdict IS NULL THEN 5 ELSE 0 END`;
-  // one packed integer per item (exclusion · 16 + split · 4 + expert pass · 2 + judge pass) beside its
-  // dimensions and output length: three values to hand to JavaScript per row instead of nine
+  // two integers per item (see OutcomeRow): what crosses into JavaScript a million times is kept small
   const runRows = both((l) => db.prepare(`
     SELECT ${exclusion(l)} * 16 + (CASE i.split WHEN 'train' THEN 0 WHEN 'dev' THEN 4 ELSE 8 END)
-        + 2 * coalesce(${l.verdict} = 'pass', 0) + coalesce(ri.verdict = 'pass', 0),
-      i.dimensions, CASE WHEN octet_length(i.output) = length(i.output) THEN length(i.output) ELSE concur_utf16_length(i.output) END
-    FROM run_items ri JOIN items i ON i.id = ri.item_id ${l.join}
+        + 2 * coalesce(${l.verdict} = 'pass', 0) + coalesce(ri.verdict = 'pass', 0) + 128 * i.output_chars,
+      i.dimension_set_id
+    FROM run_items ri JOIN ${items} ON i.id = ri.item_id ${l.join}
     WHERE ri.run_id = @runId AND ${inSplit} ORDER BY ri.item_id`).raw());
   // The same population counted in SQL without the item's text: (split, exclusion, expert pass, judge pass) → count,
   // a dozen rows instead of one per item (exclusion codes: see HEADLINE_EXCLUSIONS). ~2× faster than streaming rows.
   const headlineCounts = both((l) => db.prepare(`
     SELECT i.split, ${exclusion(l)} AS excluded,
       coalesce(${l.verdict} = 'pass', 0) AS expert_pass, coalesce(ri.verdict = 'pass', 0) AS judge_pass, count(*) AS n
-    FROM run_items ri JOIN items i ON i.id = ri.item_id ${l.join}
+    FROM run_items ri JOIN ${items} ON i.id = ri.item_id ${l.join}
     WHERE ri.run_id = @runId AND ${inSplit} GROUP BY 1, 2, 3, 4`).raw());
   // Labelled items of the criterion's dataset in the split that the run has no place for (e.g. left out of an
   // imported run): usable current label of the annotator, not a few-shot example. They count as notJudged.
   const missingLabelled = db.prepare(`
     SELECT i.id, i.split, cl.verdict, i.dimensions
-    FROM current_labels cl JOIN items i ON i.id = cl.item_id
+    FROM current_labels cl JOIN ${items} ON i.id = cl.item_id
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.verdict IS NOT NULL AND cl.ambiguous = 0
       AND i.dataset_id = @datasetId AND ${inSplit}
       AND NOT EXISTS (SELECT 1 FROM run_items ri WHERE ri.run_id = @runId AND ri.item_id = cl.item_id)
       AND cl.item_id NOT IN (SELECT value FROM json_each(@fewShot))
     ORDER BY i.id`).raw();
-  // A run that plans every item of the dataset (its items are always the dataset's own) has a place for
-  // every labelled item, so missingLabelled need not scan the labels: two counts on primary keys/indexes.
-  const plansWholeDataset = db.prepare<[{ runId: number; datasetId: number }], { whole: number }>(`
-    SELECT (SELECT count(*) FROM run_items WHERE run_id = @runId) >= (SELECT count(*) FROM items WHERE dataset_id = @datasetId) AS whole`);
+  // A run that plans every item of the dataset in the split (its items are always the dataset's own) has a
+  // place for every labelled item there, so missingLabelled need not scan the labels. The dataset's
+  // count: datasets.item_count (kept by triggers) for all splits, the index items_dataset_split for one;
+  // the run's: counted by the caller's pass over the run, else on the run_items primary key.
+  const itemsInSplit = db.prepare<[{ datasetId: number; split: SplitFilter }], { n: number }>(`
+    SELECT CASE WHEN @split = 'all' THEN (SELECT item_count FROM datasets WHERE id = @datasetId)
+      ELSE (SELECT count(*) FROM items WHERE dataset_id = @datasetId AND split = @split) END AS n`);
+  const plannedInSplit = db.prepare<[{ runId: number; split: SplitFilter }], { n: number }>(`
+    SELECT CASE WHEN @split = 'all' THEN (SELECT count(*) FROM run_items WHERE run_id = @runId)
+      ELSE (SELECT count(*) FROM run_items ri JOIN ${items} ON i.id = ri.item_id WHERE ri.run_id = @runId AND i.split = @split) END AS n`);
   const labelledRows = db.prepare(`
-    SELECT cl.item_id, cl.verdict, cl.ambiguous, j.verdict, j.id IS NOT NULL
-    FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
-    LEFT JOIN judgments j ON j.run_id = @runId AND j.item_id = cl.item_id AND j.sample = 0
+    SELECT cl.item_id, cl.verdict, cl.ambiguous, ri.verdict, ri.judged
+    FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN ${items} ON i.id = cl.item_id
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${inSplit} ORDER BY cl.item_id`).raw();
   // The items both runs compare (current usable label, parsed verdicts in both, in B's plan, not a
   // few-shot example of either version), filtered in SQL, in two passes: the items whose correctness did
   // not change are only counted (right in both, wrong in both), and only the items whose correctness
   // changed come to JavaScript, with their details. The items table is joined for the split filter and
   // for the details of changed items only. Each run's sample-0 verdict is on its run_items row (migration 11).
-  const comparePopulation = (l: LabelSource, withItems: boolean) => `
+  // (items: none for the whole set, the covering index for a split, the row for the changed items' external ids)
+  const comparePopulation = (l: LabelSource, withItems: false | 'split' | 'details') => `
     FROM run_items ri CROSS JOIN run_items rb ON rb.run_id = @runB AND rb.item_id = ri.item_id ${l.join}
-    ${withItems ? 'CROSS JOIN items i ON i.id = ri.item_id' : ''}
+    ${withItems === 'split' ? `CROSS JOIN ${items} ON i.id = ri.item_id` : withItems === 'details' ? 'CROSS JOIN items i ON i.id = ri.item_id' : ''}
     WHERE ri.run_id = @runA ${withItems ? `AND ${inSplit}` : ''} AND ${l.verdict} IS NOT NULL AND ${l.ambiguous} = 0 AND ri.verdict IS NOT NULL AND rb.verdict IS NOT NULL
       AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))`;
   const compareSources = { principal: onRunItem, other: lookedUp('JOIN') };
   const compareCounts = {
     principal: { all: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, false)}`),
-      split: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, true)}`) },
+      split: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, 'split')}`) },
     other: { all: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, false)}`),
-      split: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, true)}`) },
+      split: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, 'split')}`) },
   } as Record<'principal' | 'other', Record<'all' | 'split', Database.Statement<[Record<string, unknown>], { bothRight: number; bothWrong: number }>>>;
   const compareChanges = {
-    principal: db.prepare(`SELECT ri.item_id, i.external_id, ri.expert_verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(onRunItem, true)}
+    principal: db.prepare(`SELECT ri.item_id, i.external_id, ri.expert_verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(onRunItem, 'details')}
       AND (ri.verdict = ri.expert_verdict) <> (rb.verdict = ri.expert_verdict) ORDER BY ri.item_id`).raw(),
-    other: db.prepare(`SELECT ri.item_id, i.external_id, cl.verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(compareSources.other, true)}
+    other: db.prepare(`SELECT ri.item_id, i.external_id, cl.verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(compareSources.other, 'details')}
       AND (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) ORDER BY ri.item_id`).raw(),
   };
+  const dimensionSet = db.prepare<[number], { dimensions: string }>(`SELECT dimensions FROM dimension_sets WHERE id = ?`);
   const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`
     SELECT count(*) AS n, coalesce(sum(ja.verdict = jb.verdict), 0) AS same
-    FROM judgments ja JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ja.item_id AND jb.sample = 0 JOIN items i ON i.id = ja.item_id
+    FROM judgments ja JOIN judgments jb ON jb.run_id = @runB AND jb.item_id = ja.item_id AND jb.sample = 0 JOIN ${items} ON i.id = ja.item_id
     WHERE ja.run_id = @runA AND ja.sample = 0 AND ja.verdict IS NOT NULL AND jb.verdict IS NOT NULL AND ${inSplit}`);
-  const maxSample = db.prepare<[number], { k: number | null }>(`SELECT max(sample) AS k FROM judgments WHERE run_id = ?`);
+  // (later samples from the partial index judgments_later_samples; whether any judgment exists, one seek)
+  const maxSample = db.prepare<[{ runId: number }], { k: number | null }>(`SELECT coalesce(
+    (SELECT max(sample) FROM judgments WHERE run_id = @runId AND sample > 0),
+    (SELECT 0 FROM judgments WHERE run_id = @runId LIMIT 1)) AS k`);
   const nextAnnotator = db.prepare<[number, string], { annotator: string }>(`SELECT annotator FROM current_labels WHERE criterion_id = ? AND annotator > ? ORDER BY annotator LIMIT 1`);
   const usable = `cl.verdict IS NOT NULL AND cl.ambiguous = 0 AND cl.annotator <> 'majority'`;
-  const labelsOfAnnotator = db.prepare<[{ criterionId: number; annotator: string; runId: number; split: SplitFilter }], { item_id: number; verdict: string }>(`
-    SELECT cl.item_id, cl.verdict FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
+  // (with the criterion principal's label of the same item, from its run_items row)
+  const labelsOfAnnotator = db.prepare<[{ criterionId: number; annotator: string; runId: number; split: SplitFilter }], { item_id: number; verdict: string; principal_verdict: string | null; principal_ambiguous: number }>(`
+    SELECT cl.item_id, cl.verdict, ri.expert_verdict AS principal_verdict, ri.expert_ambiguous AS principal_ambiguous FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN ${items} ON i.id = cl.item_id
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${usable} AND ${inSplit}`);
   const anyLabelOf = db.prepare<[{ criterionId: number; annotator: string; runId: number; split: SplitFilter }], { item_id: number; verdict: string }>(`
-    SELECT cl.item_id, cl.verdict FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN items i ON i.id = cl.item_id
+    SELECT cl.item_id, cl.verdict FROM current_labels cl JOIN run_items ri ON ri.run_id = @runId AND ri.item_id = cl.item_id JOIN ${items} ON i.id = cl.item_id
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND ${usable} AND ${inSplit} LIMIT 1`);
   const labelOf = db.prepare<[number, string, number], { verdict: string | null; ambiguous: number }>(`
     SELECT verdict, ambiguous FROM current_labels WHERE criterion_id = ? AND annotator = ? AND item_id = ?`);
@@ -131,8 +145,10 @@ export function alignmentRepository(db: DB) {
     /** {@link dataVersion} for one run's report against the labels: labels, items and the run's own judgments. */
     runVersion: (runId: number) => runVersion.get(runId)?.v ?? null,
     /** The highest sample index + 1 recorded for a run (0 when it has no judgments). */
-    samplesRecorded: (runId: number) => (maxSample.get(runId)?.k ?? -1) + 1,
-    /** One row per planned item of the run in the split, in item order: its outcome against `annotator`'s current label (packed, see OutcomeRow), dimensions, output length. */
+    samplesRecorded: (runId: number) => (maxSample.get({ runId })?.k ?? -1) + 1,
+    /** The dimensions (JSON text) of a dimension set of {@link runRows}. */
+    dimensionSet: (id: number) => dimensionSet.get(id)?.dimensions ?? '{}',
+    /** One row per planned item of the run in the split, in item order: its outcome against `annotator`'s current label and output length (packed, see OutcomeRow), and its dimension set. */
     runRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
       runRows[isPrincipal(q.criterionId, q.annotator) ? 'principal' : 'other'].iterate({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as IterableIterator<OutcomeRow>,
     /**
@@ -144,9 +160,10 @@ export function alignmentRepository(db: DB) {
     /**
      * The labelled items of the dataset in the split outside the run's items (usable current label of
      * `annotator`, not few-shot): [item id, split, expert verdict, dimensions JSON]. They are notJudged.
+     * `planned`: how many of the run's items are in the split, when the caller has counted them.
      */
-    missingLabelled: (q: { runId: number; criterionId: number; datasetId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }) =>
-      (plansWholeDataset.get(q)!.whole ? [] : missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) })) as Iterable<[itemId: number, split: Split, verdict: string, dimensions: string]>,
+    missingLabelled: (q: { runId: number; criterionId: number; datasetId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }, planned?: number) =>
+      ((planned ?? plannedInSplit.get(q)!.n) >= itemsInSplit.get(q)!.n ? [] : missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) })) as Iterable<[itemId: number, split: Split, verdict: string, dimensions: string]>,
     /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
     labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
       labelledRows.iterate(q) as IterableIterator<LabelledRow>,
@@ -180,16 +197,17 @@ export function alignmentRepository(db: DB) {
      */
     humanLabels(q: { criterionId: number; runId: number; split: SplitFilter; principal: string }): HumanLabel[] {
       const out: HumanLabel[] = [];
-      const others = new Set<number>();
+      // item → the principal's label on it (from the run item when `principal` is the criterion's, else looked up)
+      const others = new Map<number, { verdict: string | null; ambiguous: number } | undefined>();
+      const onRunItems = isPrincipal(q.criterionId, q.principal);
       for (const annotator of this.annotators(q.criterionId)) {
         if (annotator === q.principal || annotator === 'majority') continue;
         for (const r of labelsOfAnnotator.iterate({ criterionId: q.criterionId, annotator, runId: q.runId, split: q.split })) {
           out.push({ itemId: r.item_id, annotator, verdict: r.verdict, ambiguous: false });
-          others.add(r.item_id);
+          if (!others.has(r.item_id)) others.set(r.item_id, onRunItems ? { verdict: r.principal_verdict, ambiguous: r.principal_ambiguous } : labelOf.get(q.criterionId, q.principal, r.item_id));
         }
       }
-      for (const itemId of others) {
-        const l = labelOf.get(q.criterionId, q.principal, itemId);
+      for (const [itemId, l] of others) {
         if (l && l.verdict !== null && !l.ambiguous) out.push({ itemId, annotator: q.principal, verdict: l.verdict, ambiguous: false });
       }
       const any = anyLabelOf.get({ criterionId: q.criterionId, annotator: q.principal, runId: q.runId, split: q.split });

@@ -29,12 +29,14 @@ export function itemsRepository(db: DB) {
   const byExternal = db.prepare<[number, string], Row>(`SELECT * FROM items WHERE dataset_id = ? AND external_id = ?`);
   const inDataset = db.prepare<[number], Row>(`SELECT * FROM items WHERE dataset_id = ? ORDER BY id`);
   const upsert = db.prepare(`
-    INSERT INTO items (dataset_id, external_id, input, output, output_b, context, dimensions, split)
-    VALUES (@datasetId, @externalId, @input, @output, @outputB, @context, @dimensions, @split)
+    INSERT INTO items (dataset_id, external_id, input, output, output_b, context, dimensions, split, output_chars, dimension_set_id)
+    VALUES (@datasetId, @externalId, @input, @output, @outputB, @context, @dimensions, @split, @outputChars,
+      (SELECT id FROM dimension_sets WHERE dimensions = @dimensions))
     ON CONFLICT (dataset_id, external_id) DO UPDATE SET
-      input = excluded.input, output = excluded.output, output_b = excluded.output_b,
-      context = excluded.context, dimensions = excluded.dimensions,
+      input = excluded.input, output = excluded.output, output_b = excluded.output_b, output_chars = excluded.output_chars,
+      context = excluded.context, dimensions = excluded.dimensions, dimension_set_id = excluded.dimension_set_id,
       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`);
+  const internDimensions = db.prepare<[string]>(`INSERT INTO dimension_sets (dimensions) VALUES (?) ON CONFLICT (dimensions) DO NOTHING`);
   const existing = db.prepare<[number, string], { id: number }>(`SELECT id FROM items WHERE dataset_id = ? AND external_id = ?`);
   // Every filter in one WHERE clause; a NULL parameter switches its filter off. Dimensions are
   // matched with json_each on the stored object, so a name like "__proto__" is just a key.
@@ -59,7 +61,11 @@ export function itemsRepository(db: DB) {
     /** Inserts or updates by external id; returns whether the item was new. Callers wrap batches in a transaction. */
     upsert(datasetId: number, item: NewItem): { created: boolean } {
       const created = !existing.get(datasetId, item.externalId);
-      upsert.run({ ...item, datasetId, context: JSON.stringify(item.context), dimensions: JSON.stringify(item.dimensions) });
+      // what the reports read without the texts (migration 13): the output's length as JavaScript counts it
+      // (UTF-16 units) for the verbosity check, and the item's dimensions as an interned dimension set
+      const dimensions = JSON.stringify(item.dimensions);
+      internDimensions.run(dimensions);
+      upsert.run({ ...item, datasetId, context: JSON.stringify(item.context), dimensions, outputChars: item.output.length });
       return { created };
     },
     /** One page of items matching every filter of `q`, in id order, and how many match in all. */

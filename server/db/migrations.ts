@@ -630,4 +630,46 @@ export const migrations: string[] = [
         AND cl.criterion_id = NEW.id AND cl.annotator = NEW.principal_annotator AND cl.item_id = run_items.item_id;
   END;
   `,
+  // 13: what a report reads of an item, without its texts: the output's length in UTF-16 code units
+  // (what the verbosity check measures; written by the items repository, the only writer of items),
+  // its dimensions as the id of an interned dimension set (items with the same dimensions share one),
+  // and a covering index of split, length and dimension set, so a report over items with long texts
+  // never reads the texts (or their overflow pages). Report queries name it (INDEXED BY items_report).
+  `
+  CREATE TABLE dimension_sets (id INTEGER PRIMARY KEY, dimensions TEXT NOT NULL UNIQUE);
+  INSERT INTO dimension_sets (dimensions) SELECT DISTINCT dimensions FROM items ORDER BY 1;
+  ALTER TABLE items ADD COLUMN output_chars INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE items ADD COLUMN dimension_set_id INTEGER;
+  UPDATE items SET
+    output_chars = CASE WHEN octet_length(output) = length(output) THEN length(output) ELSE concur_utf16_length(output) END,
+    dimension_set_id = (SELECT d.id FROM dimension_sets d WHERE d.dimensions = items.dimensions);
+  CREATE INDEX items_report ON items(id, dataset_id, split, output_chars, dimension_set_id);
+  -- Concur's own writes give dimension_set_id; these only correct other writers
+  CREATE TRIGGER items_dimension_set_insert AFTER INSERT ON items
+    WHEN NEW.dimension_set_id IS NOT (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) BEGIN
+    INSERT OR IGNORE INTO dimension_sets (dimensions) VALUES (NEW.dimensions);
+    UPDATE items SET dimension_set_id = (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER items_dimension_set_update AFTER UPDATE OF dimensions, dimension_set_id ON items
+    WHEN NEW.dimension_set_id IS NOT (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) BEGIN
+    INSERT OR IGNORE INTO dimension_sets (dimensions) VALUES (NEW.dimensions);
+    UPDATE items SET dimension_set_id = (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) WHERE id = NEW.id;
+  END;
+  -- each dataset's item count kept on write (a report, a list and a run plan read it instead of counting)
+  ALTER TABLE datasets ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE datasets SET item_count = (SELECT count(*) FROM items WHERE dataset_id = datasets.id);
+  CREATE TRIGGER items_count_insert AFTER INSERT ON items BEGIN
+    UPDATE datasets SET item_count = item_count + 1 WHERE id = NEW.dataset_id;
+  END;
+  CREATE TRIGGER items_count_delete AFTER DELETE ON items BEGIN
+    UPDATE datasets SET item_count = item_count - 1 WHERE id = OLD.dataset_id;
+  END;
+  CREATE TRIGGER items_count_move AFTER UPDATE OF dataset_id ON items WHEN NEW.dataset_id IS NOT OLD.dataset_id BEGIN
+    UPDATE datasets SET item_count = item_count - 1 WHERE id = OLD.dataset_id;
+    UPDATE datasets SET item_count = item_count + 1 WHERE id = NEW.dataset_id;
+  END;
+  -- the judgments beyond each item's first sample (k-sample runs only): how many samples a run
+  -- recorded is one seek instead of a scan of the run's judgments
+  CREATE INDEX judgments_later_samples ON judgments(run_id, sample) WHERE sample > 0;
+  `,
 ];

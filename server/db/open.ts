@@ -95,9 +95,14 @@ function checkNotNewer(current: number) {
   }
 }
 
+/** String.length of a text (UTF-16 code units), as JavaScript measures it; SQLite's length() counts code points. */
+export const utf16Length = (s: unknown) => (typeof s === 'string' ? s.length : 0);
+
 export function migrate(db: DB): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   checkNotNewer(current);
+  // migration 13 fills items.output_chars for non-ASCII texts with it
+  if (current < migrations.length) db.function('concur_utf16_length', { deterministic: true }, utf16Length);
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!);

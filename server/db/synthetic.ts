@@ -25,18 +25,27 @@ export const synthetic = {
   fewShotOfRun1: [1, 2, 3] as const,
 };
 
-/** Fills an empty, migrated database with `n` items, labels and two done runs; returns the names to query. */
-export function buildSyntheticWorkspace(db: DB, n: number) {
+/**
+ * Fills an empty, migrated database with `n` items, labels and two done runs; returns the names to query.
+ * `textPadding` appends that many characters to every input and output (realistic item sizes for
+ * benchmarks: a report must not read the texts); output lengths then grow by the same amount.
+ */
+export function buildSyntheticWorkspace(db: DB, n: number, opts: { textPadding?: number } = {}) {
   const seq = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1})`;
   const expertPass = `((i * 2654435761) % 1000 < 700)`;
   const verdict = (judgePass: string) => `CASE WHEN ${judgePass} = ${expertPass} THEN 'pass' ELSE 'fail' END`;
-  const expertColumns = db.prepare(`SELECT 1 FROM pragma_table_info('run_items') WHERE name = 'expert_label_id'`).get() !== undefined;
+  const has = (table: string, column: string) => db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) !== undefined;
+  // the columns of later migrations, when the schema has them (tests also build older schemas)
+  const expertColumns = has('run_items', 'expert_label_id'), reportColumns = has('items', 'output_chars');
+  const pad = Math.max(0, Math.floor(opts.textPadding ?? 0));
   db.transaction(() => {
     db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'big')`);
-    db.exec(`${seq} INSERT INTO items (id, dataset_id, external_id, input, output, dimensions, split)
-      SELECT i + 1, 1, 'item-' || i, 'question ' || i, substr(printf('%.200c', 'x'), 1, 40 + i % 97),
-        '{"feature":"f' || (i % 12) || '","persona":"p' || (i % 5) || '","scenario":"s' || ((i * 7) % 9) || '"}',
-        CASE WHEN i % 10 < 2 THEN 'train' WHEN i % 10 < 7 THEN 'dev' ELSE 'test' END FROM s`);
+    const dims = `'{"feature":"f' || (i % 12) || '","persona":"p' || (i % 5) || '","scenario":"s' || ((i * 7) % 9) || '"}'`;
+    if (reportColumns) db.exec(`${seq} INSERT OR IGNORE INTO dimension_sets (dimensions) SELECT DISTINCT ${dims} FROM s`);
+    db.exec(`${seq} INSERT INTO items (id, dataset_id, external_id, input, output, dimensions, split${reportColumns ? ', output_chars, dimension_set_id' : ''})
+      SELECT i + 1, 1, 'item-' || i, 'question ' || i${pad ? ` || ' ' || printf('%.${pad}c', 'q')` : ''}, substr(printf('%.200c', 'x'), 1, 40 + i % 97)${pad ? ` || printf('%.${pad}c', 'y')` : ''},
+        ${dims}, CASE WHEN i % 10 < 2 THEN 'train' WHEN i % 10 < 7 THEN 'dev' ELSE 'test' END
+        ${reportColumns ? `, 40 + i % 97 + ${pad}, (SELECT id FROM dimension_sets WHERE dimensions = ${dims})` : ''} FROM s`);
     db.exec(`INSERT INTO criteria (id, dataset_id, name, principal_annotator) VALUES (1, 1, 'correct', 'expert')`);
     db.exec(`${seq} INSERT INTO labels (item_id, criterion_id, annotator, verdict, ambiguous, source)
       SELECT i + 1, 1, 'expert', CASE WHEN ${expertPass} THEN 'pass' ELSE 'fail' END, i % 997 = 0, 'import' FROM s`);
@@ -47,7 +56,6 @@ export function buildSyntheticWorkspace(db: DB, n: number) {
     for (const [run, version, errorEvery, agree] of [[1, 1, 1009, '(i * 40503 + 7) % 1000 < 880'], [2, 2, 1013, '(i * 69069 + 3) % 1000 < 920']] as const) {
       db.exec(`INSERT INTO runs (id, criterion_id, dataset_id, version_id, kind, name, split, scope, status, total)
         VALUES (${run}, 1, 1, ${version}, 'judged', 'v${version}', 'all', 'labelled', 'done', ${n})`);
-      // with the label columns of migration 12 when the schema has them (tests also build older schemas)
       db.exec(expertColumns
         ? `${seq} INSERT INTO run_items (run_id, item_id, expert_label_id, expert_verdict, expert_ambiguous)
             SELECT ${run}, i + 1, cl.label_id, cl.verdict, coalesce(cl.ambiguous, 0) FROM s

@@ -1,5 +1,5 @@
 import type { Repositories } from '../db/index.ts';
-import type { Criterion, Dataset, ImportWarnings, Item, PromptVersion, Run, Scale, SplitFilter } from '../../shared/types.ts';
+import type { Criterion, Dataset, ImportWarnings, Item, PromptVersion, Run, Scale, Split, SplitFilter } from '../../shared/types.ts';
 import { validateTemplate, buildMessages } from '../../shared/template.ts';
 import { normaliseVerdict, describeVerdicts } from '../../shared/verdicts.ts';
 import { alignmentOutcomes, exclusionOf, type Outcome } from '../../shared/metrics/outcomes.ts';
@@ -282,12 +282,22 @@ export class Workspace {
     if (!full && annotator === criterion.principalAnnotator) {
       return this.headlineReports(criterion, run, [split])[0]!;
     } else if (full) {
-      for (const [code, dimensions, length] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, fewShot: version?.examples ?? [] })) {
-        let d = dims.get(dimensions);
-        if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
-        builder.add(SPLIT_CODES[(code >> 2) & 3]!, d, code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, length);
+      const planned = { train: 0, dev: 0, test: 0 };
+      // dimension set id → its parsed dimensions, shared by every item of the set (the builder groups by identity)
+      const sets: Array<Record<string, string> | undefined> = [];
+      for (const [packed, setId] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, fewShot: version?.examples ?? [] })) {
+        let d = sets[setId];
+        if (!d) {
+          const text = this.repos.alignment.dimensionSet(setId);
+          d = dims.get(text);
+          if (!d) dims.set(text, (d = JSON.parse(text) as Record<string, string>));
+          sets[setId] = d;
+        }
+        const code = packed % 128, itemSplit = SPLIT_CODES[(code >> 2) & 3]!;
+        planned[itemSplit]++;
+        builder.add(itemSplit, d, code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, (packed - code) / 128);
       }
-      for (const [, itemSplit, expert, dimensions] of this.missingLabelled(criterion, run, split, annotator, version?.examples ?? [])) {
+      for (const [, itemSplit, expert, dimensions] of this.missingLabelled(criterion, run, split, annotator, version?.examples ?? [], planned)) {
         let d = dims.get(dimensions);
         if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
         builder.add(itemSplit, d, expert, null, 'notJudged', 0);
@@ -349,12 +359,14 @@ export class Workspace {
     const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
     const builders = splits.map((split) => new BinaryReportBuilder(split, { slices: false, verbosity: false }));
     const one = splits.length === 1 ? splits[0]! : 'all';
+    const planned = { train: 0, dev: 0, test: 0 };
     for (const [itemSplit, code, expertPass, judgePass, n] of this.repos.alignment.headlineCounts({ runId: run.id, criterionId: criterion.id, annotator, split: one, fewShot: version?.examples ?? [] })) {
+      planned[itemSplit] += n;
       splits.forEach((split, k) => {
         if (split === 'all' || split === itemSplit) builders[k]!.addCount(expertPass ? 'pass' : 'fail', judgePass ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code]!, n);
       });
     }
-    for (const [, itemSplit, expert] of this.missingLabelled(criterion, run, one, annotator, version?.examples ?? [])) {
+    for (const [, itemSplit, expert] of this.missingLabelled(criterion, run, one, annotator, version?.examples ?? [], planned)) {
       splits.forEach((split, k) => {
         if (missingSplit(criterion, run, split) !== null && (split === 'all' || split === itemSplit)) builders[k]!.addCount(expert, null, 'notJudged', 1);
       });
@@ -362,11 +374,15 @@ export class Workspace {
     return builders.map((b) => b.report());
   }
 
-  /** The labelled items of the split the run has no place for (see {@link missingSplit}), as SQL rows. */
-  private missingLabelled(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, fewShot: readonly number[]) {
+  /**
+   * The labelled items of the split the run has no place for (see {@link missingSplit}), as SQL rows.
+   * `planned`: the run's items per split, counted by the caller's pass over the run in `split`.
+   */
+  private missingLabelled(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, fewShot: readonly number[], planned?: Record<Split, number>) {
     const within = missingSplit(criterion, run, split);
     if (within === null) return [];
-    return this.repos.alignment.missingLabelled({ runId: run.id, criterionId: criterion.id, datasetId: criterion.datasetId, annotator, split: within, fewShot });
+    const plannedWithin = planned && (within === 'all' ? planned.train + planned.dev + planned.test : planned[within]);
+    return this.repos.alignment.missingLabelled({ runId: run.id, criterionId: criterion.id, datasetId: criterion.datasetId, annotator, split: within, fewShot }, plannedWithin);
   }
 
   /** What a gate checks: the run a report would measure and its headline figures (n, agreement, kappa, TPR, TNR) against the principal expert. */

@@ -90,8 +90,9 @@ describe('the streamed report of one-sample binary runs', () => {
     const ws = t.ws;
     buildSyntheticWorkspace(ws.repos.db, 400);
     // 'é' is 2 bytes and 1 unit, '😀' 4 bytes and 2 units (1 code point): lengths that cross quartile cuts
-    const set = ws.repos.db.prepare('UPDATE items SET output = ? WHERE id = ?');
-    for (let id = 1; id <= 400; id += 3) set.run(id % 2 ? 'é'.repeat(id % 50) + '😀'.repeat(id % 7) : 'a'.repeat(id % 60), id);
+    // (re-imported through the items repository, which stores each output's length as JavaScript counts it)
+    const set = (id: number, output: string) => { const { id: _, datasetId: __, ...item } = ws.item(id); ws.repos.items.upsert(1, { ...item, output }); };
+    for (let id = 1; id <= 400; id += 3) set(id, id % 2 ? 'é'.repeat(id % 50) + '😀'.repeat(id % 7) : 'a'.repeat(id % 60));
     const c = ws.criterion('big', 'correct');
     const streamed = ws.report(c, { runId: 1, split: 'all' }).report.consistency.verbosity;
     const outcomes = ws.outcomes(c, ws.run(1), 'all', 'expert');

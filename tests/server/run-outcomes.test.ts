@@ -175,3 +175,56 @@ describe("run items' principal label kept on write", () => {
     expect(rows.some((r) => r.ambiguous === 1)).toBe(true);
   });
 });
+
+describe("items' output length (UTF-16 units) for the reports' covering index", () => {
+  it('is what JavaScript counts, written on import and re-import and filled in when an older workspace is migrated', () => {
+    t = tempWorkspace();
+    t.ws.repos.db.close();
+    rmSync(t.path, { force: true });
+    const texts = ['plain ascii', 'é accented ü', '😀 astral 👍🏽', '', 'x'.repeat(5000)];
+    const db = databaseBeforeMigration(t.path, 'ALTER TABLE items ADD COLUMN output_chars');
+    db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'd')`);
+    const insert = db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, split) VALUES (1, ?, 'q', ?, 'dev')`);
+    texts.forEach((text, k) => insert.run(`e${k}`, text));
+    db.close();
+    const ws = new Workspace(openWorkspace(t.path));
+    cleanups.push(() => ws.repos.db.close());
+    const lengths = () => (ws.repos.db.prepare('SELECT output, output_chars FROM items ORDER BY id').all() as Array<{ output: string; output_chars: number }>);
+    expect(lengths().map((r) => r.output_chars)).toEqual(texts.map((x) => x.length));
+    expect(lengths().map((r) => r.output_chars)).toEqual([11, 12, 14, 0, 5000]);
+    // a re-import that changes an output, and a new item
+    ws.repos.items.upsert(1, { externalId: 'e0', input: 'q', output: '🙂🙂', outputB: null, context: {}, dimensions: {}, split: 'dev' });
+    ws.repos.items.upsert(1, { externalId: 'new', input: 'q', output: 'ça', outputB: null, context: {}, dimensions: {}, split: 'dev' });
+    expect(lengths().map((r) => r.output_chars)).toEqual(lengths().map((r) => r.output.length));
+    expect(lengths()[0]!.output_chars).toBe(4);
+  });
+
+  it("each item's dimension set has exactly its dimensions: after migration, import, re-import and another tool's writes", () => {
+    t = tempWorkspace();
+    t.ws.repos.db.close();
+    rmSync(t.path, { force: true });
+    const db = databaseBeforeMigration(t.path, 'CREATE TABLE dimension_sets');
+    db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'd')`);
+    const insert = db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, dimensions, split) VALUES (1, ?, 'q', 'a', ?, 'dev')`);
+    ['{"a":"1"}', '{"a":"2"}', '{"a":"1"}', '{}'].forEach((d, k) => insert.run(`e${k}`, d));
+    db.close();
+    const ws = new Workspace(openWorkspace(t.path));
+    cleanups.push(() => ws.repos.db.close());
+    const wrong = () => ws.repos.db.prepare(`SELECT i.id, i.dimensions, d.dimensions AS setDimensions FROM items i LEFT JOIN dimension_sets d ON d.id = i.dimension_set_id
+      WHERE d.dimensions IS NOT i.dimensions`).all();
+    const setOf = (externalId: string) => (ws.repos.db.prepare('SELECT dimension_set_id AS id FROM items WHERE external_id = ?').get(externalId) as { id: number }).id;
+    expect(wrong()).toEqual([]);
+    expect(setOf('e0')).toBe(setOf('e2'));
+    expect(setOf('e0')).not.toBe(setOf('e1'));
+    ws.repos.items.upsert(1, { externalId: 'e1', input: 'q', output: 'a', outputB: null, context: {}, dimensions: { a: '1' }, split: 'dev' });
+    ws.repos.items.upsert(1, { externalId: 'n1', input: 'q', output: 'a', outputB: null, context: {}, dimensions: { b: '__proto__' }, split: 'dev' });
+    expect(setOf('e1')).toBe(setOf('e0'));
+    expect(wrong()).toEqual([]);
+    // another tool's writes (plain SQL) are corrected by the triggers
+    ws.repos.db.prepare(`UPDATE items SET dimensions = '{"c":"3"}' WHERE external_id = 'e0'`).run();
+    ws.repos.db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, dimensions, split) VALUES (1, 'raw', 'q', 'a', '{"a":"2"}', 'dev')`).run();
+    ws.repos.db.prepare(`UPDATE items SET dimension_set_id = NULL WHERE external_id = 'e3'`).run();
+    expect(wrong()).toEqual([]);
+    expect(setOf('raw')).not.toBe(setOf('e0'));
+  });
+});
