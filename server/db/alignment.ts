@@ -68,11 +68,10 @@ export function alignmentRepository(db: DB) {
     ORDER BY i.id`).raw();
   // A run that plans every item of the dataset in the split (its items are always the dataset's own) has a
   // place for every labelled item there, so missingLabelled need not scan the labels. The dataset's
-  // count: datasets.item_count (kept by triggers) for all splits, the index items_dataset_split for one;
-  // the run's: counted by the caller's pass over the run, else on the run_items primary key.
+  // count comes from the index items_dataset_split; the run's from the caller's pass over the run,
+  // else from the run_items primary key.
   const itemsInSplit = db.prepare<[{ datasetId: number; split: SplitFilter }], { n: number }>(`
-    SELECT CASE WHEN @split = 'all' THEN (SELECT item_count FROM datasets WHERE id = @datasetId)
-      ELSE (SELECT count(*) FROM items WHERE dataset_id = @datasetId AND split = @split) END AS n`);
+    SELECT count(*) AS n FROM items WHERE dataset_id = @datasetId AND (@split = 'all' OR split = @split)`);
   const plannedInSplit = db.prepare<[{ runId: number; split: SplitFilter }], { n: number }>(`
     SELECT CASE WHEN @split = 'all' THEN (SELECT count(*) FROM run_items WHERE run_id = @runId)
       ELSE (SELECT count(*) FROM run_items ri JOIN ${items} ON i.id = ri.item_id WHERE ri.run_id = @runId AND i.split = @split) END AS n`);

@@ -10,8 +10,7 @@ const toDataset = (r: Row): Dataset => ({
 });
 
 export function datasetsRepository(db: DB) {
-  // items: the count kept by triggers on items (migration 13)
-  const base = `SELECT d.*, d.item_count AS items FROM datasets d`;
+  const base = `SELECT d.*, (SELECT count(*) FROM items i WHERE i.dataset_id = d.id) AS items FROM datasets d`;
   const list = db.prepare<[], Row>(`${base} ORDER BY d.name`);
   const byId = db.prepare<[number], Row>(`${base} WHERE d.id = ?`);
   const byName = db.prepare<[string], Row>(`${base} WHERE d.name = ?`);

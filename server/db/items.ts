@@ -36,7 +36,6 @@ export function itemsRepository(db: DB) {
       input = excluded.input, output = excluded.output, output_b = excluded.output_b, output_chars = excluded.output_chars,
       context = excluded.context, dimensions = excluded.dimensions, dimension_set_id = excluded.dimension_set_id,
       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`);
-  const internDimensions = db.prepare<[string]>(`INSERT INTO dimension_sets (dimensions) VALUES (?) ON CONFLICT (dimensions) DO NOTHING`);
   const existing = db.prepare<[number, string], { id: number }>(`SELECT id FROM items WHERE dataset_id = ? AND external_id = ?`);
   // Every filter in one WHERE clause; a NULL parameter switches its filter off. Dimensions are
   // matched with json_each on the stored object, so a name like "__proto__" is just a key.
@@ -63,9 +62,8 @@ export function itemsRepository(db: DB) {
       const created = !existing.get(datasetId, item.externalId);
       // what the reports read without the texts (migration 13): the output's length as JavaScript counts it
       // (UTF-16 units) for the verbosity check, and the item's dimensions as an interned dimension set
-      const dimensions = JSON.stringify(item.dimensions);
-      internDimensions.run(dimensions);
-      upsert.run({ ...item, datasetId, context: JSON.stringify(item.context), dimensions, outputChars: item.output.length });
+      // (the statement looks up an existing set; a trigger interns a new one)
+      upsert.run({ ...item, datasetId, context: JSON.stringify(item.context), dimensions: JSON.stringify(item.dimensions), outputChars: item.output.length });
       return { created };
     },
     /** One page of items matching every filter of `q`, in id order, and how many match in all. */

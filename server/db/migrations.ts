@@ -644,29 +644,16 @@ export const migrations: string[] = [
     output_chars = CASE WHEN octet_length(output) = length(output) THEN length(output) ELSE concur_utf16_length(output) END,
     dimension_set_id = (SELECT d.id FROM dimension_sets d WHERE d.dimensions = items.dimensions);
   CREATE INDEX items_report ON items(id, dataset_id, split, output_chars, dimension_set_id);
-  -- Concur's own writes give dimension_set_id; these only correct other writers
-  CREATE TRIGGER items_dimension_set_insert AFTER INSERT ON items
-    WHEN NEW.dimension_set_id IS NOT (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) BEGIN
+  -- The items repository gives the id of an existing set; a new set (or a writer that gives none) is
+  -- interned here. An update that changes the dimensions without the right id is corrected too.
+  CREATE TRIGGER items_dimension_set_insert AFTER INSERT ON items WHEN NEW.dimension_set_id IS NULL BEGIN
     INSERT OR IGNORE INTO dimension_sets (dimensions) VALUES (NEW.dimensions);
     UPDATE items SET dimension_set_id = (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) WHERE id = NEW.id;
   END;
   CREATE TRIGGER items_dimension_set_update AFTER UPDATE OF dimensions, dimension_set_id ON items
-    WHEN NEW.dimension_set_id IS NOT (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) BEGIN
+    WHEN NEW.dimension_set_id IS NULL OR NEW.dimension_set_id IS NOT (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) BEGIN
     INSERT OR IGNORE INTO dimension_sets (dimensions) VALUES (NEW.dimensions);
     UPDATE items SET dimension_set_id = (SELECT id FROM dimension_sets WHERE dimensions = NEW.dimensions) WHERE id = NEW.id;
-  END;
-  -- each dataset's item count kept on write (a report, a list and a run plan read it instead of counting)
-  ALTER TABLE datasets ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
-  UPDATE datasets SET item_count = (SELECT count(*) FROM items WHERE dataset_id = datasets.id);
-  CREATE TRIGGER items_count_insert AFTER INSERT ON items BEGIN
-    UPDATE datasets SET item_count = item_count + 1 WHERE id = NEW.dataset_id;
-  END;
-  CREATE TRIGGER items_count_delete AFTER DELETE ON items BEGIN
-    UPDATE datasets SET item_count = item_count - 1 WHERE id = OLD.dataset_id;
-  END;
-  CREATE TRIGGER items_count_move AFTER UPDATE OF dataset_id ON items WHEN NEW.dataset_id IS NOT OLD.dataset_id BEGIN
-    UPDATE datasets SET item_count = item_count - 1 WHERE id = OLD.dataset_id;
-    UPDATE datasets SET item_count = item_count + 1 WHERE id = NEW.dataset_id;
   END;
   -- the judgments beyond each item's first sample (k-sample runs only): how many samples a run
   -- recorded is one seek instead of a scan of the run's judgments
