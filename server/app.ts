@@ -15,6 +15,7 @@ import { criterionRoutes } from './routes/criteria.ts';
 import { labelRoutes } from './routes/labels.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { runRoutes } from './routes/runs.ts';
+import { taskRoutes } from './routes/tasks.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfer.ts';
@@ -129,6 +130,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await api.register(labelRoutes);
     await api.register(versionRoutes);
     await api.register(runRoutes);
+    await api.register(taskRoutes);
     await api.register(reportRoutes);
     await api.register(transferRoutes);
     await api.register(uiRoutes);

@@ -27,11 +27,12 @@ import * as converge from './commands/converge.ts';
 import * as gate from './commands/gate.ts';
 import * as optimize from './commands/optimize.ts';
 import * as profiles from './commands/profiles.ts';
+import * as tasks from './commands/tasks.ts';
 
 export { dbPath } from './common.ts';
 
 /** In the order of `concur --help` and the README's table. */
-const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate, converge, optimize, profiles];
+const COMMANDS = [serve, init, importCmd, exportCmd, datasets, criteria, labels, prompt, run, prices, runs, report, compare, correctedPassRate, gate, converge, optimize, profiles, tasks];
 
 /** A fresh program (commander keeps parsed values on the command objects, so one per parse). */
 export function buildProgram(ctx: CliContext = { exit: 0 }): Command {

@@ -72,6 +72,11 @@ export function tasksRepository(db: DB) {
     VALUES (@taskKind, @taskId, @baseUrl, @model, @requestHash, @reply, @error, @promptTokens, @completionTokens, @cost, @latencyMs, @attempts, @cached)`);
   const callsOfTask = db.prepare<[number], CallRow>(`SELECT * FROM model_calls WHERE task_id = ? ORDER BY id`);
   const callsOfRun = db.prepare<[number], CallRow>(`SELECT * FROM model_calls WHERE run_id = ? ORDER BY id`);
+  const callsOfRunPage = db.prepare<[{ runId: number; limit: number; offset: number }], CallRow>(`SELECT * FROM model_calls WHERE run_id = @runId ORDER BY id LIMIT @limit OFFSET @offset`);
+  const callsOfRunCount = db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM model_calls WHERE run_id = ?`);
+  // newest first; one criterion's, or every task
+  const listTasks = db.prepare<[{ criterionId: number | null; limit: number }], TaskRow>(`SELECT * FROM tasks
+    WHERE @criterionId IS NULL OR criterion_id = @criterionId ORDER BY id DESC LIMIT @limit`);
 
   return {
     create(t: { kind: TaskKindName; criterionId: number | null; inputs: unknown; settings: TaskSettings; baseUrl: string; model: string; owner: string }): Task {
@@ -94,5 +99,9 @@ export function tasksRepository(db: DB) {
     }),
     calls: (taskId: number) => callsOfTask.all(taskId).map(toCall),
     callsOfRun: (runId: number) => callsOfRun.all(runId).map(toCall),
+    /** One page of a run's calls in the order they were recorded, and how many it has in all. */
+    callsOfRunPage: (runId: number, limit: number, offset: number) => ({ total: callsOfRunCount.get(runId)!.n, calls: callsOfRunPage.all({ runId, limit, offset }).map(toCall) }),
+    /** The newest tasks first (of one criterion when given). */
+    list: (criterionId: number | null, limit: number) => listTasks.all({ criterionId, limit }).map(toTask),
   };
 }

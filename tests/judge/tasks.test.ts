@@ -340,3 +340,86 @@ describe('the call record of judge runs', () => {
     expect(JSON.parse(out)[0]).toMatchObject(expected);
   });
 });
+
+describe('tasks and the call record over HTTP and the CLI', () => {
+  const events = (body: string) => [...body.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]!) }));
+
+  it('lists a task, shows it with its recorded call, follows it to its end over SSE and cancels it', async () => {
+    const g = gate();
+    fake = await startFakeOpenAI({ respond: async (req) => { await g.opened; return rubricRespond(req); } });
+    const s = ruleWorkspace(fake.url);
+    const app = await buildTestApp({ workspace: s.ws });
+    cleanups.push(() => app.close());
+    const inputs = { criterion: { name: 'policy' }, version: { template: s.data.naiveTemplate }, trainDisagreements: s.disagreements('train') };
+    // a task in flight: its events stream until the cancel ends it
+    const pending = s.ws.engine.propose(inputs, { ...STAND_IN, baseUrl: fake.url }).catch((e: unknown) => e);
+    await waitFor(() => fake!.count() === 1, 'the proposer request');
+    const running = s.ws.repos.tasks.unfinished()[0]!;
+    const stream = app.inject({ method: 'GET', url: `/api/tasks/${running.id}/events` });
+    const cancelled = await app.inject({ method: 'POST', url: `/api/tasks/${running.id}/cancel` });
+    expect(cancelled.statusCode).toBe(200);
+    expect(await pending).toBeInstanceOf(TaskFailedError);
+    const got = events((await stream).body);
+    expect(got[0]).toMatchObject({ event: 'task', data: { id: running.id, kind: 'propose', status: 'running' } });
+    expect(got.at(-1)).toMatchObject({ event: 'end', data: { id: running.id, status: 'cancelled', message: 'cancelled by the user' } });
+    g.open();
+    // a task that ends: listed newest first, shown with its one recorded call
+    const p = await s.ws.engine.propose(inputs, { ...STAND_IN, baseUrl: fake.url });
+    // (these proposer calls name no criterion: every task is listed; the criterion's own list has none)
+    const list = await app.inject({ url: '/api/tasks' });
+    expect(list.json().map((t: { id: number; status: string }) => [t.id, t.status])).toEqual([[p.taskId, 'done'], [running.id, 'cancelled']]);
+    expect((await app.inject({ url: `/api/tasks?criterion=${s.criterion.id}` })).json()).toEqual([]);
+    const shown = (await app.inject({ url: `/api/tasks/${p.taskId}` })).json();
+    expect(shown).toMatchObject({ id: p.taskId, kind: 'propose', status: 'done', baseUrl: fake.url, model: 'stand-in', settings: { apiKeyEnv: '' } });
+    expect(shown.result).toMatchObject({ template: p.template });
+    const calls = (await app.inject({ url: `/api/tasks/${p.taskId}/calls` })).json();
+    expect(calls.total).toBe(1);
+    expect(calls.calls[0]).toMatchObject({ taskKind: 'propose', taskId: p.taskId, runId: null, baseUrl: fake.url, model: 'stand-in', cached: false, error: null });
+    expect(calls.calls[0].requestHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(calls.calls[0].promptTokens).toBeGreaterThan(0);
+    // an ended task streams itself and its end at once; cancelling it changes nothing
+    expect(events((await app.inject({ url: `/api/tasks/${p.taskId}/events` })).body).map((e) => e.event)).toEqual(['task', 'end']);
+    expect((await app.inject({ method: 'POST', url: `/api/tasks/${p.taskId}/cancel` })).json()).toMatchObject({ status: 'done' });
+    // unknown ids and bad pages say why
+    expect((await app.inject({ url: '/api/tasks/999' })).json()).toMatchObject({ error: 'no task #999' });
+    expect((await app.inject({ url: '/api/tasks/999' })).statusCode).toBe(404);
+    const bad = await app.inject({ url: '/api/tasks?limit=0' });
+    expect([bad.statusCode, bad.json().error]).toEqual([400, 'limit: a whole number from 1 to 1000']);
+    expect((await app.inject({ url: `/api/tasks?criterion=999` })).statusCode).toBe(404);
+    // the CLI lists and shows the same records
+    s.ws.repos.db.close();
+    const { concur } = await import('../support/cli.ts');
+    const listed = await concur(['tasks', 'list', '--db', s.path, '--format', 'json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((t: { id: number }) => t.id)).toEqual([p.taskId, running.id]);
+    const show = await concur(['tasks', 'show', String(p.taskId), '--db', s.path, '--format', 'json']);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id: p.taskId, status: 'done', calls: [{ taskKind: 'propose', requestHash: calls.calls[0].requestHash }] });
+    const table = await concur(['tasks', 'show', String(p.taskId), '--db', s.path]);
+    expect(table.stdout).toContain(`task ${p.taskId} (propose): done; stand-in at ${fake.url}`);
+    const missing = await concur(['tasks', 'cancel', '999', '--db', s.path]);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'concur: no task #999']);
+  });
+
+  it("pages a judge run's recorded calls (one per item × sample) over HTTP and the CLI", async () => {
+    fake = await startFakeOpenAI({});
+    const s = judgeWorkspace({ baseUrl: fake.url, items: 6 });
+    cleanups.push(s.cleanup);
+    const run = s.ws.engine.plan({ criterion: s.criterion, version: s.version, split: 'all', samples: 2 });
+    await s.ws.engine.execute(run.id);
+    const app = await buildTestApp({ workspace: s.ws });
+    cleanups.push(() => app.close());
+    const all = (await app.inject({ url: `/api/runs/${run.id}/calls?limit=1000` })).json();
+    expect(all.total).toBe(12);
+    expect(new Set(all.calls.map((c: { itemId: number; sample: number }) => `${c.itemId}:${c.sample}`)).size).toBe(12);
+    expect(all.calls.every((c: { taskKind: string; runId: number; model: string }) => c.taskKind === 'judge' && c.runId === run.id && c.model === 'gpt-4o-mini')).toBe(true);
+    const page = (await app.inject({ url: `/api/runs/${run.id}/calls?limit=5&offset=10` })).json();
+    expect([page.total, page.calls.map((c: { id: number }) => c.id)]).toEqual([12, all.calls.slice(10).map((c: { id: number }) => c.id)]);
+    expect((await app.inject({ url: `/api/runs/${run.id}/calls?offset=-1` })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/api/runs/999/calls' })).statusCode).toBe(404);
+    s.ws.repos.db.close();
+    const { concur } = await import('../support/cli.ts');
+    const cli = await concur(['tasks', 'calls', String(run.id), '--db', s.path, '--limit', '3']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout.trim().split('\n').at(-1)).toBe('3 of 12 calls');
+  });
+});

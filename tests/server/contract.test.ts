@@ -76,6 +76,7 @@ function registeredRoutes(app: FastifyInstance): string[] {
 const NOT_JSON = new Map([
   ['GET /api/runs/:id/events', 'server-sent events (RunProgressSchema types each event)'],
   ['GET /api/optimizations/:id/events', 'server-sent events (OptimizerProgress)'],
+  ['GET /api/tasks/:id/events', 'server-sent events (TaskSchema types each event)'],
   ['GET /api/criteria/:id/export/labels.csv', 'CSV text'],
   ['GET /api/criteria/:id/export/finetune.jsonl', 'JSONL text'],
 ]);
@@ -228,6 +229,16 @@ describe('the HTTP contract', () => {
       await call('GET', `/api/optimizations/${started.id}`);
       await call('GET', `/api/criteria/${c}/optimizations`);
       await call('POST', `/api/optimizations/${started.id}/cancel`);
+      // engine tasks (the grouping and the optimizer's calls above) and the record of every call
+      // (a task recorded as another process's, queued: the calls above needed no model task)
+      s.ws.repos.tasks.create({ kind: 'propose', criterionId: c, inputs: { criterion: { name: 'x' } }, settings: { model: 'm', baseUrl: fake.url, apiKeyEnv: 'TEST_KEY', temperature: null, maxTokens: null, seed: null }, baseUrl: fake.url, model: 'm', owner: 'elsewhere:1' });
+      await call('GET', '/api/tasks');
+      const tasks = (await call('GET', `/api/tasks?criterion=${c}`)).json();
+      expect(tasks.length).toBe(1);
+      await call('GET', `/api/tasks/${tasks[0].id}`);
+      await call('GET', `/api/tasks/${tasks[0].id}/calls`);
+      await call('POST', `/api/tasks/${tasks[0].id}/cancel`);
+      await call('GET', `/api/runs/${run.id}/calls?limit=5`);
       for (const route of NOT_JSON.keys()) seen.add(route);
 
       expect(violations.filter((x) => !OPEN_FOR_NOW.has(x.route))).toEqual([]);
