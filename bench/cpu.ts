@@ -38,7 +38,7 @@ function ownWork() {
       b.ws.repos.prices.get(b.version.model), true, fake.url);
     const reply = JSON.stringify({ critique: 'The reply explains the pending authorisation correctly and sets expectations.', verdict: 'pass' });
     // As the engine writes them: cache entries, judgments and their model_calls rows in one transaction.
-    const to = { baseUrl: fake.url, model: b.version.model };
+    const to = { taskKind: 'judge', baseUrl: fake.url, model: b.version.model };
     const write = b.ws.repos.db.transaction((js: ReturnType<JudgeContext['judgment']>[], keys: string[]) => {
       for (const k of keys) b.ws.repos.cache.put(k, { content: reply, promptTokens: 60, completionTokens: 20 });
       b.ws.repos.runs.recordJudgmentsWithCalls(run.id, js, keys, to);

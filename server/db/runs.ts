@@ -95,7 +95,7 @@ export function runsRepository(db: DB) {
   const setResolved = db.prepare(`UPDATE runs SET base_url = ?, model = ?, settings = ? WHERE id = ?`);
   const insertCall = db.prepare(`INSERT INTO model_calls
     (task_kind, run_id, item_id, sample, base_url, model, request_hash, error, prompt_tokens, completion_tokens, cost, latency_ms, attempts, cached)
-    VALUES ('judge', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const judgmentsOf = db.prepare<[number], JudgmentRow>(`SELECT * FROM judgments WHERE run_id = ? ORDER BY item_id, sample`);
   const finishedKeys = db.prepare<[number], { item_id: number; sample: number }>(`SELECT item_id, sample FROM judgments WHERE run_id = ?`);
   const heartbeatOf = db.prepare<[number], { owner: string | null; heartbeat_at: string | null }>(`SELECT owner, heartbeat_at FROM runs WHERE id = ?`);
@@ -150,15 +150,16 @@ export function runsRepository(db: DB) {
     /**
      * Writes judgments and, for each one written, its model_calls row (in the caller's transaction when
      * there is one): the call's reply is the judgment's raw text, so it is not copied. `hashes[i]` is
-     * the request hash of `js[i]`; the run's resolved base URL and model say where the call went.
+     * the request hash of `js[i]`; the run's resolved base URL and model say where the call went, `taskKind`
+     * what it was for (the run's call kind: 'judge').
      */
-    recordJudgmentsWithCalls: db.transaction((runId: number, js: NewJudgment[], hashes: string[], to: { baseUrl: string; model: string }) => {
+    recordJudgmentsWithCalls: db.transaction((runId: number, js: NewJudgment[], hashes: string[], to: { taskKind: string; baseUrl: string; model: string }) => {
       let written = 0;
       for (let i = 0; i < js.length; i++) {
         const j = js[i]!;
         if (insertJudgment.run({ ...j, runId, cached: j.cached ? 1 : 0 }).changes === 0) continue;
         written++;
-        insertCall.run(runId, j.itemId, j.sample, to.baseUrl, to.model, hashes[i] ?? '', j.error, j.promptTokens, j.completionTokens, j.cost,
+        insertCall.run(to.taskKind, runId, j.itemId, j.sample, to.baseUrl, to.model, hashes[i] ?? '', j.error, j.promptTokens, j.completionTokens, j.cost,
           j.latencyMs, j.attempts, j.cached ? 1 : 0);
       }
       return written;

@@ -4,11 +4,8 @@ import type { Batch } from 'openai/resources/batches';
 import type { Repositories } from '../db/index.ts';
 import type { RunBatch } from '../db/runs.ts';
 import type { Item } from '../../shared/types.ts';
-import { verdictOptions } from '../../shared/verdicts.ts';
 import { chatRequestBody, EndpointError, type Provider } from './provider.ts';
-import { verdictSchema } from './parse.ts';
-import { cacheKey } from './cache-key.ts';
-import { transportError, type JudgeContext, type Writer } from './judgment.ts';
+import { transportError, type RunCallKind, type Writer } from './judgment.ts';
 import { REPLY_HEAD_BYTES, ReplyTooLargeError, STREAM_BODY } from './http-fetch.ts';
 import { pause } from './sleep.ts';
 
@@ -18,7 +15,7 @@ export interface BatchExecution {
   runId: number;
   repos: Repositories;
   provider: Provider;
-  judge: JudgeContext;
+  kind: RunCallKind;
   writer: Writer;
   /** the (item, sample) pairs not yet recorded */
   work: Array<{ item: Item; sample: number }>;
@@ -49,9 +46,9 @@ const TERMINAL = new Set<Batch['status']>(['completed', 'failed', 'expired', 'ca
  * and submits only what is left. Returns why the run must stop ('' when it need not).
  */
 export async function executeBatch(b: BatchExecution): Promise<string> {
-  const { repos, runId, judge, writer, signal, provider } = b;
+  const { repos, runId, kind, writer, signal, provider } = b;
   const client = provider.client;
-  const responseFormat = verdictSchema(verdictOptions(judge.criterion));
+  const responseFormat = kind.responseFormat;
   /** requests still without a judgment: custom_id → job and its cache key */
   const pending = new Map<string, { item: Item; sample: number; key: string }>();
   const lastError = new Map<string, string>();
@@ -59,9 +56,9 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
   for (const job of b.work) {
     const id = `${job.item.id}:${job.sample}`;
     // The key is also the request's hash in its model_calls row, so it is computed with the cache off too.
-    const key = cacheKey(judge.render(job.item), judge.version, job.sample, judge.baseUrl);
-    const hit = judge.useCache ? repos.cache.get(key) : undefined;
-    if (hit) writer.push(judge.judgment(job.item.id, job.sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
+    const key = kind.requestKey(kind.render(job.item), job.sample);
+    const hit = kind.useCache ? repos.cache.get(key) : undefined;
+    if (hit) writer.push(kind.record(job.item.id, job.sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
     else pending.set(id, { ...job, key });
   }
   writer.flush();
@@ -124,7 +121,7 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
     for (const job of jobs) {
       const line = JSON.stringify({
         custom_id: `${job.item.id}:${job.sample}`, method: 'POST', url: '/v1/chat/completions',
-        body: chatRequestBody(judge.version, judge.render(job.item), responseFormat),
+        body: chatRequestBody(kind.settings, kind.render(job.item), responseFormat),
       });
       if (lines.length >= MAX_REQUESTS_PER_BATCH || bytes + line.length > MAX_BYTES_PER_BATCH) {
         const failure = await flushChunk();
@@ -224,8 +221,8 @@ export async function executeBatch(b: BatchExecution): Promise<string> {
       const content = body?.choices?.[0]?.message?.content;
       if (typeof content !== 'string') { lastError.set(id, 'the endpoint returned no message content'); return; }
       const promptTokens = body?.usage?.prompt_tokens ?? 0, completionTokens = body?.usage?.completion_tokens ?? 0;
-      writer.push(judge.judgment(job.item.id, job.sample, content, { promptTokens, completionTokens, latencyMs: null, attempts: Math.max(1, submissions), cached: false }),
-        judge.useCache ? { key: job.key, response: { content, promptTokens, completionTokens } } : undefined, job.key);
+      writer.push(kind.record(job.item.id, job.sample, content, { promptTokens, completionTokens, latencyMs: null, attempts: Math.max(1, submissions), cached: false }),
+        kind.useCache ? { key: job.key, response: { content, promptTokens, completionTokens } } : undefined, job.key);
       pending.delete(id);
       return;
     }

@@ -5,19 +5,16 @@ import type { Repositories } from '../db/index.ts';
 import { withWriteRetry } from '../db/retry.ts';
 import type { NewJudgment, RunOptions } from '../db/runs.ts';
 import type { CachedResponse } from '../db/cache.ts';
-import type { Criterion, EndpointProfile, Item, PromptVersion, Run, RunVariant, SplitFilter } from '../../shared/types.ts';
+import type { Criterion, EndpointProfile, Item, ModelSettings, PromptVersion, Run, RunVariant, SplitFilter } from '../../shared/types.ts';
 import { testConnection } from './connection-test.ts';
 import type { ConnectionTest } from '../../shared/api/profiles.ts';
 import { NotFoundError } from '../errors.ts';
 import { buildMessages, type ChatMessage, type Example } from '../../shared/template.ts';
-import { verdictOptions } from '../../shared/verdicts.ts';
 import { createRng } from '../../shared/stats/index.ts';
 import { createProvider, describeEndpoint, NotConfiguredError, type Provider, type ProviderOptions } from './provider.ts';
-import { verdictSchema } from './parse.ts';
 import { LimiterRegistry } from './limiter.ts';
 import { previewCost, type RunCostPreview } from './cost-preview.ts';
-import { cacheKey } from './cache-key.ts';
-import { boundJudgment, JudgeContext, transportError, type Writer } from './judgment.ts';
+import { boundJudgment, JudgeContext, transportError, type RunCallKind, type Writer } from './judgment.ts';
 import { DEFAULT_MAX_REPLY_BYTES } from './http-fetch.ts';
 import { executeBatch, type BatchPolling } from './batch.ts';
 import { ownerIsDead } from './owner.ts';
@@ -355,20 +352,21 @@ export class RunEngine extends EventEmitter {
     }
     const progress = this.progressTracker(runId);
     // After a wait the lease is renewed at once: the lock may have kept it from being renewed for a while.
-    const writer = this.batchWriter(runId, { baseUrl: provider.endpoint.baseUrl, model: ctx.version.model }, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
-    const judge = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, render,
+    // the run's call kind (a judged run's is the judge; see RunCallKind for the kinds to come)
+    const kind: RunCallKind = new JudgeContext(ctx.version, ctx.criterion, ctx.run.variant, render,
       this.repos.prices.get(ctx.version.model), !runOptions.noCache, provider.endpoint.baseUrl);
+    const writer = this.batchWriter(runId, { taskKind: kind.name, baseUrl: provider.endpoint.baseUrl, model: kind.settings.model }, progress.add, { onRetry: renewWhileWaiting, onRecovered: renewLease, onFailure: () => controller.abort() });
     let stopReason = '';
     try {
       if (runOptions.batch) {
         stopReason = await executeBatch({
-          runId, repos: this.repos, provider, judge, writer, work, signal: controller.signal,
+          runId, repos: this.repos, provider, kind, writer, work, signal: controller.signal,
           polling: { initialMs: Number((this.opts.env ?? process.env).CONCUR_BATCH_POLL_MS) || 5000, maxMs: 60_000, ...this.opts.batchPolling },
           maxReplyBytes: runOptions.maxReplyBytes ?? this.opts.maxReplyBytes ?? this.opts.provider?.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
           note: progress.note,
         });
       } else {
-        stopReason = await this.executeDirect(provider, judge, writer, work, Math.max(1, ctx.run.concurrency), controller);
+        stopReason = await this.executeDirect(provider, kind, writer, work, Math.max(1, ctx.run.concurrency), controller);
       }
     } catch (e) {
       if (!controller.signal.aborted) stopReason = `internal error: ${e instanceof Error ? e.message : String(e)}`;
@@ -400,42 +398,41 @@ export class RunEngine extends EventEmitter {
   }
 
   /** Direct calls with `concurrency` workers; returns why the run had to stop ('' when it did not). */
-  private async executeDirect(provider: Provider, judge: JudgeContext, writer: Writer, work: Job[], concurrency: number, controller: AbortController): Promise<string> {
+  private async executeDirect(provider: Provider, kind: RunCallKind, writer: Writer, work: Job[], concurrency: number, controller: AbortController): Promise<string> {
     const budget = this.opts.errorBudget ?? 10;
-    const responseFormat = verdictSchema(verdictOptions(judge.criterion));
     let consecutiveFailures = 0;
     let stopReason = '';
     let next = 0;
 
-    const judgeOne = async ({ item, sample }: Job) => {
-      const messages = judge.render(item);
+    const callOne = async ({ item, sample }: Job) => {
+      const messages = kind.render(item);
       // The key is also the request's hash in its model_calls row, so it is computed with the cache off too.
-      const key = cacheKey(messages, judge.version, sample, judge.baseUrl);
-      const hit = judge.useCache ? this.repos.cache.get(key) : undefined;
+      const key = kind.requestKey(messages, sample);
+      const hit = kind.useCache ? this.repos.cache.get(key) : undefined;
       if (hit) {
-        writer.push(judge.judgment(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
+        writer.push(kind.record(item.id, sample, hit.content, { promptTokens: 0, completionTokens: 0, latencyMs: 0, attempts: 0, cached: true }), undefined, key);
         return;
       }
-      const res = await provider.call(messages, responseFormat, controller.signal, { estimatedTokens: judge.tokenCount(messages) });
+      const res = await provider.call(messages, kind.responseFormat, controller.signal, { estimatedTokens: kind.tokenCount(messages) });
       if (!res.ok) {
         consecutiveFailures++;
         writer.push(transportError(item.id, sample, res.error, res.latencyMs, res.attempts, res.raw), undefined, key);
         if (consecutiveFailures >= budget && !stopReason) {
-          stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}${hintFor(res.status, judge.version, this.opts.env)}`;
+          stopReason = `stopped after ${consecutiveFailures} consecutive failed requests; last error: ${res.error}${hintFor(res.status, kind.settings, this.opts.env)}`;
           controller.abort();
         }
         return;
       }
       consecutiveFailures = 0;
-      writer.push(judge.judgment(item.id, sample, res.content, { ...res, cached: false }),
-        judge.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined, key);
+      writer.push(kind.record(item.id, sample, res.content, { ...res, cached: false }),
+        kind.useCache ? { key, response: { content: res.content, promptTokens: res.promptTokens, completionTokens: res.completionTokens } } : undefined, key);
     };
 
     const worker = async () => {
       while (!controller.signal.aborted && next < work.length) {
         const job = work[next++]!;
         try {
-          await judgeOne(job);
+          await callOne(job);
         } catch (e) {
           if (!controller.signal.aborted) throw e;
         }
@@ -561,7 +558,7 @@ export class RunEngine extends EventEmitter {
    * retried asynchronously, renewing the lease meanwhile; once it has failed for good the run is
    * stopped (`onFailure`), the waiting judgments are dropped and `failure()` says why.
    */
-  private batchWriter(runId: number, to: { baseUrl: string; model: string }, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
+  private batchWriter(runId: number, to: { taskKind: string; baseUrl: string; model: string }, onWritten: (js: NewJudgment[]) => void, on: { onRetry: () => void; onRecovered: () => void; onFailure: () => void }): Writer & {
     drain(): Promise<void>; failure(): unknown;
   } {
     let pending: NewJudgment[] = [];
@@ -619,7 +616,7 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function hintFor(status: number | null, v: PromptVersion, env?: NodeJS.ProcessEnv): string {
+function hintFor(status: number | null, v: ModelSettings, env?: NodeJS.ProcessEnv): string {
   const endpoint = describeEndpoint(v, env);
   if (status === 401 || status === 403) return ` — check the API key in $${v.apiKeyEnv}`;
   if (status === 404) return ` — check the model name "${v.model}" and the endpoint ${endpoint.baseUrl}`;

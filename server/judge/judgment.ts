@@ -1,8 +1,10 @@
 import type { NewJudgment } from '../db/runs.ts';
 import type { CachedResponse } from '../db/cache.ts';
-import type { Criterion, Item, PromptVersion, RunVariant } from '../../shared/types.ts';
+import type { Criterion, Item, ModelSettings, PromptVersion, RunVariant } from '../../shared/types.ts';
 import type { ChatMessage } from '../../shared/template.ts';
-import { parseJudgeReply } from './parse.ts';
+import { verdictOptions } from '../../shared/verdicts.ts';
+import { parseJudgeReply, verdictSchema } from './parse.ts';
+import { cacheKey } from './cache-key.ts';
 import { tokenCount } from './limiter.ts';
 import { DEFAULT_COMPLETION_TOKENS } from './cost-preview.ts';
 
@@ -12,8 +14,38 @@ export interface Writer {
   flush(): void;
 }
 
-/** What every judgment of one run shares: rendering, token estimate, price, parsing. */
-export class JudgeContext {
+/** What the engine knows of a reply when it records it. */
+export interface ReplyMeta { promptTokens: number; completionTokens: number; latencyMs: number | null; attempts: number; cached: boolean }
+
+/**
+ * What differs between kinds of run whose jobs are item × sample (the judge; later panel members, the
+ * system under test, production sampling — see docs/ARCHITECTURE.md): how a job's call is rendered,
+ * keyed and sized, and what its reply becomes. The run engine does everything else the same way for
+ * every kind: workers and concurrency, limiter, provider (retries, reply cap), cache, error budget,
+ * cancel, lease and resume, the batched writer with one model_calls row per call, the Batch API.
+ */
+export interface RunCallKind {
+  /** model_calls.task_kind of the calls */
+  readonly name: string;
+  /** the model and sampling settings every call goes with (the run's immutable version for a judge) */
+  readonly settings: ModelSettings;
+  readonly responseFormat: object;
+  readonly useCache: boolean;
+  /** where the calls go (resolved), part of every request key */
+  readonly baseUrl: string;
+  render(item: Item): ChatMessage[];
+  /** the request's hash: the cache key and the model_calls request_hash */
+  requestKey(messages: ChatMessage[], sample: number): string;
+  /** tokens reserved against a TPM limit before the call */
+  tokenCount(messages: ChatMessage[]): number;
+  /** the record of a reply (from the endpoint or the cache) */
+  record(itemId: number, sample: number, content: string, meta: ReplyMeta): NewJudgment;
+}
+
+/** The judge kind: what every judgment of one run shares — rendering, token estimate, price, parsing. */
+export class JudgeContext implements RunCallKind {
+  readonly name = 'judge';
+  readonly responseFormat: object;
   private readonly inputPrice: number;
   private readonly outputPrice: number;
   private readonly completionAllowance: number;
@@ -26,6 +58,17 @@ export class JudgeContext {
     this.inputPrice = price?.inputPerMTok ?? 0;
     this.outputPrice = price?.outputPerMTok ?? 0;
     this.completionAllowance = version.maxTokens ?? DEFAULT_COMPLETION_TOKENS;
+    this.responseFormat = verdictSchema(verdictOptions(criterion));
+  }
+
+  get settings(): ModelSettings { return this.version; }
+
+  requestKey(messages: ChatMessage[], sample: number): string {
+    return cacheKey(messages, this.version, sample, this.baseUrl);
+  }
+
+  record(itemId: number, sample: number, content: string, meta: ReplyMeta): NewJudgment {
+    return this.judgment(itemId, sample, content, meta);
   }
 
   /** Tokens reserved against a TPM limit before the call: prompt characters / 4 + max_tokens. */
