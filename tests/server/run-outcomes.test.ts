@@ -12,6 +12,20 @@ let t: ReturnType<typeof tempWorkspace>;
 const cleanups: Array<() => void> = [];
 afterEach(() => { for (const c of cleanups.splice(0)) c(); t?.cleanup(); });
 
+/** This Concur opening (so migrating) a workspace file written at the schema before the migration that contains `marker`, filled by `fill`. */
+function migratedWorkspace(marker: string, fill: (db: Database.Database) => void): Workspace {
+  t = tempWorkspace();
+  t.ws.repos.db.close();
+  rmSync(t.path, { force: true });
+  const db = databaseBeforeMigration(t.path, marker);
+  fill(db);
+  db.close();
+  const ws = new Workspace(openWorkspace(t.path));
+  cleanups.push(() => ws.repos.db.close());
+  return ws;
+}
+
+
 /** Every planned item's outcome columns beside what the judgments table says (its sample-0 judgment). */
 function outcomes(db: Database.Database) {
   return db.prepare(`SELECT ri.run_id, ri.item_id, ri.judged, ri.verdict,
@@ -75,16 +89,9 @@ describe("run items' sample-0 outcome kept on write", () => {
   });
 
   it('are filled from the judgments already recorded when an older workspace is migrated', () => {
-    t = tempWorkspace();
-    t.ws.repos.db.close();
-    rmSync(t.path, { force: true });
     // a workspace file at the schema before the outcome columns, with judgments recorded; the migration runs on open
     expect(migrations.findIndex((m) => m.includes('ALTER TABLE run_items ADD COLUMN judged'))).toBeGreaterThan(4);
-    const db = databaseBeforeMigration(t.path, 'ALTER TABLE run_items ADD COLUMN judged');
-    buildSyntheticWorkspace(db, 200);
-    db.close();
-    const ws = new Workspace(openWorkspace(t.path));
-    cleanups.push(() => ws.repos.db.close());
+    const ws = migratedWorkspace('ALTER TABLE run_items ADD COLUMN judged', (db) => buildSyntheticWorkspace(db, 200));
     const rows = expectCurrent(ws.repos.db);
     // the synthetic runs have errors (verdict null) and judged items of both verdicts
     expect(new Set(rows.map((r) => `${r.judged}:${r.verdict}`))).toEqual(new Set(['1:pass', '1:fail', '1:null']));
@@ -161,14 +168,7 @@ describe("run items' principal label kept on write", () => {
   });
 
   it('are filled from the labels already saved when an older workspace is migrated', () => {
-    t = tempWorkspace();
-    t.ws.repos.db.close();
-    rmSync(t.path, { force: true });
-    const db = databaseBeforeMigration(t.path, 'ALTER TABLE run_items ADD COLUMN expert_label_id');
-    buildSyntheticWorkspace(db, 200);
-    db.close();
-    const ws = new Workspace(openWorkspace(t.path));
-    cleanups.push(() => ws.repos.db.close());
+    const ws = migratedWorkspace('ALTER TABLE run_items ADD COLUMN expert_label_id', (db) => buildSyntheticWorkspace(db, 200));
     const rows = expectExpertCurrent(ws.repos.db);
     // the synthetic expert labels every item, some ambiguous
     expect(rows.every((r) => r.labelId !== null)).toBe(true);
@@ -178,17 +178,12 @@ describe("run items' principal label kept on write", () => {
 
 describe("items' output length (UTF-16 units) for the reports' covering index", () => {
   it('is what JavaScript counts, written on import and re-import and filled in when an older workspace is migrated', () => {
-    t = tempWorkspace();
-    t.ws.repos.db.close();
-    rmSync(t.path, { force: true });
     const texts = ['plain ascii', 'é accented ü', '😀 astral 👍🏽', '', 'x'.repeat(5000)];
-    const db = databaseBeforeMigration(t.path, 'ALTER TABLE items ADD COLUMN output_chars');
-    db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'd')`);
-    const insert = db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, split) VALUES (1, ?, 'q', ?, 'dev')`);
-    texts.forEach((text, k) => insert.run(`e${k}`, text));
-    db.close();
-    const ws = new Workspace(openWorkspace(t.path));
-    cleanups.push(() => ws.repos.db.close());
+    const ws = migratedWorkspace('ALTER TABLE items ADD COLUMN output_chars', (db) => {
+      db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'd')`);
+      const insert = db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, split) VALUES (1, ?, 'q', ?, 'dev')`);
+      texts.forEach((text, k) => insert.run(`e${k}`, text));
+    });
     const lengths = () => (ws.repos.db.prepare('SELECT output, output_chars FROM items ORDER BY id').all() as Array<{ output: string; output_chars: number }>);
     expect(lengths().map((r) => r.output_chars)).toEqual(texts.map((x) => x.length));
     expect(lengths().map((r) => r.output_chars)).toEqual([11, 12, 14, 0, 5000]);
@@ -200,16 +195,11 @@ describe("items' output length (UTF-16 units) for the reports' covering index", 
   });
 
   it("each item's dimension set has exactly its dimensions: after migration, import, re-import and another tool's writes", () => {
-    t = tempWorkspace();
-    t.ws.repos.db.close();
-    rmSync(t.path, { force: true });
-    const db = databaseBeforeMigration(t.path, 'CREATE TABLE dimension_sets');
-    db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'd')`);
-    const insert = db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, dimensions, split) VALUES (1, ?, 'q', 'a', ?, 'dev')`);
-    ['{"a":"1"}', '{"a":"2"}', '{"a":"1"}', '{}'].forEach((d, k) => insert.run(`e${k}`, d));
-    db.close();
-    const ws = new Workspace(openWorkspace(t.path));
-    cleanups.push(() => ws.repos.db.close());
+    const ws = migratedWorkspace('CREATE TABLE dimension_sets', (db) => {
+      db.exec(`INSERT INTO datasets (id, name) VALUES (1, 'd')`);
+      const insert = db.prepare(`INSERT INTO items (dataset_id, external_id, input, output, dimensions, split) VALUES (1, ?, 'q', 'a', ?, 'dev')`);
+      ['{"a":"1"}', '{"a":"2"}', '{"a":"1"}', '{}'].forEach((d, k) => insert.run(`e${k}`, d));
+    });
     const wrong = () => ws.repos.db.prepare(`SELECT i.id, i.dimensions, d.dimensions AS setDimensions FROM items i LEFT JOIN dimension_sets d ON d.id = i.dimension_set_id
       WHERE d.dimensions IS NOT i.dimensions`).all();
     const setOf = (externalId: string) => (ws.repos.db.prepare('SELECT dimension_set_id AS id FROM items WHERE external_id = ?').get(externalId) as { id: number }).id;
