@@ -421,5 +421,8 @@ describe('tasks and the call record over HTTP and the CLI', () => {
     const cli = await concur(['tasks', 'calls', String(run.id), '--db', s.path, '--limit', '3']);
     expect(cli.code).toBe(0);
     expect(cli.stdout.trim().split('\n').at(-1)).toBe('3 of 12 calls');
+    // no task in this workspace: the empty list says why in words
+    const none = await concur(['tasks', 'list', '--db', s.path]);
+    expect(none.stdout.trim()).toBe("no engine tasks yet: the optimizer's proposer and failure-mode grouping with a model create them (judge runs: concur runs list)");
   });
 });

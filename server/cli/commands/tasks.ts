@@ -15,7 +15,12 @@ export function register(program: Command, ctx: CliContext) {
     (o) => {
       const ws = openDb(o.db);
       const criterionId = o.dataset !== undefined || o.criterion !== undefined ? ws.criterion(o.dataset ?? '', o.criterion ?? '').id : undefined;
-      printList(listTasks(ws, { criterionId, limit: num(o.limit, 'limit', true) }), o.format,
+      const tasks = listTasks(ws, { criterionId, limit: num(o.limit, 'limit', true) });
+      if (!tasks.length && o.format !== 'json') {
+        console.log(`no engine tasks${criterionId === undefined ? '' : ' of this criterion'} yet: the optimizer's proposer and failure-mode grouping with a model create them (judge runs: concur runs list)`);
+        return 0;
+      }
+      printList(tasks, o.format,
         (t) => ({ id: t.id, kind: t.kind, criterion: t.criterionId ?? '', model: t.model, 'base url': t.baseUrl, status: t.status, created: t.createdAt, message: t.message }));
       return 0;
     });
@@ -44,6 +49,7 @@ export function register(program: Command, ctx: CliContext) {
       const ws = openDb(o.db);
       const page = runCalls(ws, num(run, 'run', true)!, { limit: num(o.limit, 'limit', true), offset: num(o.offset, 'offset', true) });
       if (o.format === 'json') { console.log(JSON.stringify(page, null, 2)); return 0; }
+      if (!page.total) { console.log(`run ${run} has no recorded model calls (an imported run, or one not executed yet)`); return 0; }
       printList(page.calls, 'table', (c) => ({ call: c.id, item: c.itemId ?? '', sample: c.sample ?? '', cached: c.cached ? 'yes' : '', attempts: c.attempts, 'latency ms': c.latencyMs ?? '', tokens: `${c.promptTokens}+${c.completionTokens}`, cost: money(c.cost), error: c.error ?? '' }));
       console.log(`${page.calls.length} of ${page.total} calls`);
       return 0;
