@@ -2,7 +2,10 @@ import type { Criterion, Split, SplitFilter } from '../../shared/types.ts';
 import { buildMessages, formatInstruction, validateTemplate } from '../../shared/template.ts';
 import { ValidationError } from './errors.ts';
 import { toCsv } from './csv.ts';
-import type { Workspace } from './workspace.ts';
+import type { Repositories } from '../db/index.ts';
+
+/** What the exports read: the workspace's repositories (the Workspace passes itself). */
+type Workspace = { repos: Repositories };
 
 /** One exported label: the item it is on and the annotator's current verdict and critique. */
 export interface LabelRow {

@@ -10,7 +10,11 @@ import type { ConnectionTest, NewProfileBody, ProfileOut, UpdateProfileBody } fr
 import type { ProfileFields } from '../db/profiles.ts';
 import { NO_KEY, wantsNoKey } from '../judge/secrets.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import type { Workspace } from './workspace.ts';
+import type { Repositories } from '../db/index.ts';
+import type { RunEngine } from '../judge/engine.ts';
+
+/** What endpoint profiles need of a workspace: its repositories and engine (the Workspace passes itself). */
+type Workspace = { repos: Repositories; engine: RunEngine };
 
 /** A profile as the API shows it: where calls go from this server, and key presence for bound names only. */
 export function describeProfile(ws: Workspace, p: EndpointProfile): ProfileOut {
