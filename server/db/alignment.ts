@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { DB } from './open.ts';
 import type { Split, SplitFilter } from '../../shared/types.ts';
 
@@ -90,19 +89,18 @@ export function alignmentRepository(db: DB) {
     ${withItems === 'split' ? `CROSS JOIN ${items} ON i.id = ri.item_id` : withItems === 'details' ? 'CROSS JOIN items i ON i.id = ri.item_id' : ''}
     WHERE ri.run_id = @runA ${withItems ? `AND ${inSplit}` : ''} AND ${l.verdict} IS NOT NULL AND ${l.ambiguous} = 0 AND ri.verdict IS NOT NULL AND rb.verdict IS NOT NULL
       AND ri.item_id NOT IN (SELECT value FROM json_each(@fewA)) AND ri.item_id NOT IN (SELECT value FROM json_each(@fewB))`;
-  const compareSources = { principal: onRunItem, other: lookedUp('JOIN') };
-  const compareCounts = {
-    principal: { all: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, false)}`),
-      split: db.prepare(`SELECT coalesce(sum(ri.verdict = ri.expert_verdict AND rb.verdict = ri.expert_verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> ri.expert_verdict AND rb.verdict <> ri.expert_verdict), 0) AS bothWrong ${comparePopulation(onRunItem, 'split')}`) },
-    other: { all: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, false)}`),
-      split: db.prepare(`SELECT coalesce(sum(ri.verdict = cl.verdict AND rb.verdict = cl.verdict), 0) AS bothRight, coalesce(sum(ri.verdict <> cl.verdict AND rb.verdict <> cl.verdict), 0) AS bothWrong ${comparePopulation(compareSources.other, 'split')}`) },
-  } as Record<'principal' | 'other', Record<'all' | 'split', Database.Statement<[Record<string, unknown>], { bothRight: number; bothWrong: number }>>>;
-  const compareChanges = {
-    principal: db.prepare(`SELECT ri.item_id, i.external_id, ri.expert_verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(onRunItem, 'details')}
-      AND (ri.verdict = ri.expert_verdict) <> (rb.verdict = ri.expert_verdict) ORDER BY ri.item_id`).raw(),
-    other: db.prepare(`SELECT ri.item_id, i.external_id, cl.verdict, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(compareSources.other, 'details')}
-      AND (ri.verdict = cl.verdict) <> (rb.verdict = cl.verdict) ORDER BY ri.item_id`).raw(),
+  type Concordant = { bothRight: number; bothWrong: number };
+  const compareStatements = (l: LabelSource) => {
+    const counts = (withItems: false | 'split') => db.prepare<[Record<string, unknown>], Concordant>(`
+      SELECT coalesce(sum(ri.verdict = ${l.verdict} AND rb.verdict = ${l.verdict}), 0) AS bothRight,
+        coalesce(sum(ri.verdict <> ${l.verdict} AND rb.verdict <> ${l.verdict}), 0) AS bothWrong ${comparePopulation(l, withItems)}`);
+    return {
+      all: counts(false), split: counts('split'),
+      changes: db.prepare(`SELECT ri.item_id, i.external_id, ${l.verdict}, ri.verdict, rb.verdict, i.dimensions ${comparePopulation(l, 'details')}
+        AND (ri.verdict = ${l.verdict}) <> (rb.verdict = ${l.verdict}) ORDER BY ri.item_id`).raw(),
+    };
   };
+  const compareBy = { principal: compareStatements(onRunItem), other: compareStatements(lookedUp('JOIN')) };
   const dimensionSet = db.prepare<[number], { dimensions: string }>(`SELECT dimensions FROM dimension_sets WHERE id = ?`);
   const stability = db.prepare<[{ runA: number; runB: number; split: SplitFilter }], { n: number; same: number }>(`
     SELECT count(*) AS n, coalesce(sum(ja.verdict = jb.verdict), 0) AS same
@@ -175,8 +173,8 @@ export function alignmentRepository(db: DB) {
       const source = isPrincipal(q.criterionId, q.annotator) ? 'principal' : 'other';
       const params = { ...q, fewA: JSON.stringify(q.fewA), fewB: JSON.stringify(q.fewB) };
       return {
-        concordant: compareCounts[source][q.split === 'all' ? 'all' : 'split'].get(params)!,
-        changed: compareChanges[source].iterate(params) as IterableIterator<[itemId: number, externalId: string, expert: string, before: string, after: string, dimensions: string]>,
+        concordant: compareBy[source][q.split === 'all' ? 'all' : 'split'].get(params)!,
+        changed: compareBy[source].changes.iterate(params) as IterableIterator<[itemId: number, externalId: string, expert: string, before: string, after: string, dimensions: string]>,
       };
     },
     /** Items of the split both runs gave a parsed verdict, and how many of those verdicts are equal. */
