@@ -60,6 +60,8 @@ describe('compare in the browser', () => {
     expect(await settings.locator('tr', { hasText: 'Temperature' }).innerText()).toBe('Temperature\tdefault\t0.2');
     const train = items.find((i) => i.split === 'train')!;
     await page.getByTestId('examples-diff').locator('.ex.added').filter({ hasText: `+${train.id}` }).waitFor();
+    // only v2 has an example: nothing is listed as in both (the cell spans both versions' columns)
+    expect(await page.getByTestId('examples-diff').innerText()).toBe(`Few-shot examples\t+${train.id}`);
     expect(await page.getByTestId('diff').innerText()).toContain(DISCOUNT_RULE);
   });
 
