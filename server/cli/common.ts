@@ -9,6 +9,7 @@ import { formatImportWarnings } from '../services/import-warnings.ts';
 import type { ImportWarnings } from '../../shared/types.ts';
 import type { Workspace } from '../services/workspace.ts';
 import type { SplitFilter } from '../../shared/types.ts';
+import { parseVersionRef } from './converge-actions.ts';
 
 /** The exit code the running command decided (main() returns it; -1 = keep running, e.g. serve). */
 export interface CliContext { exit: number }
@@ -52,6 +53,18 @@ export function leaf<O extends DbOption>(
 /** The two options every per-criterion command takes (one wording for every command's --help). */
 export function criterionOptions(c: Command): Command {
   return c.requiredOption('--dataset <name>', 'the dataset').requiredOption('--criterion <name>', 'the criterion');
+}
+
+/** --run, --version and --split of the commands that measure one run (report, gate); `runHelp` says what the run is for. */
+export function runSelectionOptions(c: Command, runHelp: string): Command {
+  return c.option('--run <id>', runHelp)
+    .option('--version <n|published>', "the version's latest finished run; published: the published version's confirmed test run")
+    .option('--split <train|dev|test|all>', "the items measured (default: the run's split)");
+}
+
+/** What {@link runSelectionOptions} selected, as Workspace.report and gateReport take it. */
+export function runSelection(o: { run?: string; version?: string; split?: string }) {
+  return { runId: num(o.run, 'run', true), versionNumber: parseVersionRef(o.version), split: split(o.split) };
 }
 
 /** A required value that commander cannot require on its own (e.g. run's --dataset unless --resume). */

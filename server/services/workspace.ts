@@ -36,8 +36,8 @@ export interface NewVersionInput {
   maxTokens?: number | null; seed?: number | null; examples?: string[]; note?: string;
 }
 
-/** `versionNumber: 'published'` names the criterion's published version (and its confirming test run). */
-export interface ReportQuery { runId?: number; versionNumber?: number | 'published'; split?: SplitFilter; annotator?: string }
+/** `versionNumber: 'published'` names the criterion's published version (and its confirming test run); 'latest' its newest version. */
+export interface ReportQuery { runId?: number; versionNumber?: number | 'latest' | 'published'; split?: SplitFilter; annotator?: string }
 
 export type { Governance };
 
@@ -208,7 +208,7 @@ export class Workspace {
   }
 
   /** The run a report is about: explicit, the latest finished run of a version, or the criterion's latest finished run. */
-  resolveRun(criterion: Criterion, q: { runId?: number; versionNumber?: number | 'published'; split?: SplitFilter }): Run {
+  resolveRun(criterion: Criterion, q: Omit<ReportQuery, 'annotator'>): Run {
     if (q.versionNumber === 'published' && q.runId === undefined) {
       // the published version is measured by the test run its confirmation was made from
       const p = this.repos.confirmations.active(criterion.id);
@@ -229,7 +229,7 @@ export class Workspace {
       const v = this.version(criterion, q.versionNumber);
       // the version's run that covers the split asked for (a newer dev run does not answer for test)
       const r = measuringRun(runs, criterion.datasetId, { versionId: v.id, split: q.split });
-      if (!r) throw new NotFoundError(`version ${q.versionNumber} of "${criterion.name}" has no finished run${q.split ? ` on ${q.split}` : ''} yet`);
+      if (!r) throw new NotFoundError(`version ${v.number} of "${criterion.name}" has no finished run${q.split ? ` on ${q.split}` : ''} yet`);
       return r;
     }
     const r = measuringRun(runs, criterion.datasetId);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { parseVersionRef } from '../converge-actions.ts';
 import { DEFAULT_MAX_ERROR_RATE, evaluateGate } from '../../../shared/metrics/gate.ts';
-import { criterionOptions, leaf, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
+import { criterionOptions, leaf, num, openDb, runSelection, runSelectionOptions, usageError, type CliContext, type DbOption } from '../common.ts';
 
 interface Opts extends DbOption {
   dataset: string; criterion: string; run?: string; version?: string; split?: string;
@@ -10,10 +9,7 @@ interface Opts extends DbOption {
 
 export function register(program: Command, ctx: CliContext) {
   leaf<Opts>(program, ctx, 'gate', 'exit 0 when all thresholds hold, 1 with one line per failed threshold',
-    (c) => criterionOptions(c)
-      .option('--run <id>', 'the run to check (default: the latest finished run)')
-      .option('--version <n|published>', "the version's latest finished run; published: the published version's confirmed test run")
-      .option('--split <train|dev|test|all>', "the items measured (default: the run's split)")
+    (c) => runSelectionOptions(criterionOptions(c), 'the run to check (default: the latest finished run)')
       .option('--min-agreement <x>', 'lowest acceptable agreement (0..1)')
       .option('--min-kappa <x>', "lowest acceptable Cohen's kappa")
       .option('--min-tpr <x>', 'lowest acceptable true positive rate (0..1)')
@@ -30,7 +26,7 @@ export function register(program: Command, ctx: CliContext) {
       if (Object.values(thresholds).every((t) => t === undefined)) throw usageError('give at least one threshold: --min-agreement, --min-kappa, --min-tpr or --min-tnr');
       const ws = openDb(o.db);
       const c = ws.criterion(o.dataset, o.criterion);
-      const r = ws.gateReport(c, { runId: num(o.run, 'run', true), versionNumber: ((ref) => (ref === 'latest' ? ws.version(c, 'latest').number : ref))(parseVersionRef(o.version)), split: split(o.split) });
+      const r = ws.gateReport(c, runSelection(o));
       const g = evaluateGate(r.report, { ...thresholds, maxErrorRate }, Boolean(o.lowerBound));
       for (const f of g.failures) console.log(`FAIL ${f}`);
       for (const ok of g.checked) console.log(`ok   ${ok}`);
