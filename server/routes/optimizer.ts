@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams } from '../../shared/schemas.ts';
 import { OptimizationList, OptimizationSchema, OptimizeBody, OptimizerCostPreviewSchema } from '../../shared/optimizer-schemas.ts';
 import { optimizerOf, type OptimizerProgress } from '../services/optimizer.ts';
+import { eventStream } from '../http/event-stream.ts';
 
 /** The optimizer: cost preview, start (in the background), list, one, cancel, live progress. */
 export const optimizerRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,28 +32,22 @@ export const optimizerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Progress as server-sent events until the optimization ends (one run elsewhere is read from the database every second). */
   app.get('/optimizations/:id/events', { schema: { params: IdParams } }, async (req, reply) => {
     const first = optimizer.view(req.params.id);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const stream = eventStream(req, reply);
     const isFinal = (s: string) => ['done', 'failed', 'cancelled', 'stopped-by-budget'].includes(s);
     const snapshot = (message = ''): OptimizerProgress => {
       const o = optimizer.get(first.id);
       return { id: o.id, status: o.status, message: message || o.message, step: optimizer.stepsRecorded(o.id), judgeCalls: o.judgeCalls, proposerCalls: o.proposerCalls, cost: o.cost, devPeeks: o.devPeeks };
     };
-    send('progress', snapshot());
-    if (isFinal(first.status)) { send('end', snapshot()); res.end(); return; }
-    let closed = false;
+    const end = () => stream.end({ event: 'end', data: snapshot() });
+    stream.send('progress', snapshot());
+    if (isFinal(first.status)) { end(); return; }
     const onProgress = (p: OptimizerProgress) => {
       if (p.id !== first.id) return;
-      send('progress', p);
+      stream.send('progress', p);
       if (isFinal(p.status)) end();
     };
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     const poll = setInterval(() => { const s = snapshot(); if (isFinal(s.status)) end(); }, 1000);
-    const cleanup = () => { closed = true; clearInterval(keepAlive); clearInterval(poll); optimizer.off('progress', onProgress); };
-    const end = () => { if (closed) return; send('end', snapshot()); cleanup(); res.end(); };
     optimizer.on('progress', onProgress);
-    req.raw.on('close', cleanup);
+    stream.onClose(() => { clearInterval(poll); optimizer.off('progress', onProgress); });
   });
 };

@@ -9,6 +9,7 @@ import { sourceFromBody } from './body.ts';
 import type { RunProgress } from '../judge/engine.ts';
 import { progressOf } from '../../shared/runs.ts';
 import { runCostPreview, startRun } from '../services/runs.ts';
+import { eventStream } from '../http/event-stream.ts';
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ws = app.workspace;
@@ -52,18 +53,14 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   app.get('/runs/:id/events', { schema: { params: IdParams } }, async (req, reply) => {
     const run = ws.run(req.params.id);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const stream = eventStream(req, reply);
     const snapshot = (r = ws.run(run.id), ratePerSec = 0, etaSec: number | null = null): RunProgress => progressOf(r, ratePerSec, etaSec);
     const isFinal = (status: string) => ['done', 'failed', 'cancelled'].includes(status);
-    send('progress', snapshot());
-    if (isFinal(ws.run(run.id).status) && !ws.engine.isActive(run.id)) { send('end', snapshot()); res.end(); return; }
-    let closed = false;
-    const onProgress = (p: RunProgress) => { if (p.runId === run.id) send('progress', p); };
+    const end = () => stream.end({ event: 'end', data: snapshot() });
+    stream.send('progress', snapshot());
+    if (isFinal(ws.run(run.id).status) && !ws.engine.isActive(run.id)) { end(); return; }
+    const onProgress = (p: RunProgress) => { if (p.runId === run.id) stream.send('progress', p); };
     const onFinished = (r: { id: number }) => { if (r.id === run.id) end(); };
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     let last = { at: performance.now(), done: run.done };
     const poll = setInterval(() => {
       if (ws.engine.isActive(run.id)) return;
@@ -72,16 +69,10 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const now = performance.now();
       const rate = (r.done - last.done) / Math.max(0.001, (now - last.at) / 1000);
       last = { at: now, done: r.done };
-      send('progress', snapshot(r, rate, rate > 0 ? (r.total - r.done) / rate : null));
+      stream.send('progress', snapshot(r, rate, rate > 0 ? (r.total - r.done) / rate : null));
     }, 1000);
-    const cleanup = () => {
-      closed = true;
-      clearInterval(keepAlive); clearInterval(poll);
-      ws.engine.off('progress', onProgress); ws.engine.off('finished', onFinished);
-    };
-    const end = () => { if (closed) return; send('end', snapshot()); cleanup(); res.end(); };
     ws.engine.on('progress', onProgress);
     ws.engine.on('finished', onFinished);
-    req.raw.on('close', cleanup);
+    stream.onClose(() => { clearInterval(poll); ws.engine.off('progress', onProgress); ws.engine.off('finished', onFinished); });
   });
 };

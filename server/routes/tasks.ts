@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { IdParams } from '../../shared/schemas.ts';
 import { ModelCallPageSchema, TaskSchema } from '../../shared/api/tasks.ts';
 import type { Task } from '../db/tasks.ts';
+import { eventStream } from '../http/event-stream.ts';
 import { cancelTask, FINAL_STATUSES, listTasks, runCalls, task, taskCalls } from '../services/tasks.ts';
 
 const PageQuery = Type.Object({ limit: Type.Optional(Type.Integer()), offset: Type.Optional(Type.Integer()) });
@@ -32,27 +33,22 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   app.get('/tasks/:id/events', { schema: { params: IdParams } }, async (req, reply) => {
     const first = task(ws, req.params.id);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('task', first);
-    if (FINAL_STATUSES.has(first.status)) { send('end', first); res.end(); return; }
-    let closed = false, lastStatus = first.status;
+    const stream = eventStream(req, reply);
+    const end = () => stream.end({ event: 'end', data: task(ws, first.id) });
+    stream.send('task', first);
+    if (FINAL_STATUSES.has(first.status)) { end(); return; }
+    let lastStatus = first.status;
     const onTask = (t: Task) => {
       if (t.id !== first.id) return;
       lastStatus = t.status;
-      send('task', t);
+      stream.send('task', t);
       if (FINAL_STATUSES.has(t.status)) end();
     };
     const poll = setInterval(() => {
       const t = task(ws, first.id);
       if (t.status !== lastStatus) onTask(t);
     }, 1000);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const cleanup = () => { closed = true; clearInterval(poll); clearInterval(keepAlive); ws.engine.off('task', onTask); };
-    const end = () => { if (closed) return; send('end', task(ws, first.id)); cleanup(); res.end(); };
     ws.engine.on('task', onTask);
-    req.raw.on('close', cleanup);
+    stream.onClose(() => { clearInterval(poll); ws.engine.off('task', onTask); });
   });
 };
