@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startWorkbench, type Workbench } from './support/harness.ts';
+import { startWorkbench, type Workbench, runEnded } from './support/harness.ts';
 import { DISCOUNT_RULE, expertVerdict, loopItems, naiveJudge } from './support/data.ts';
 import { installSamples } from '../../server/services/samples.ts';
 import { parseRecords } from '../support/workspace.ts';
@@ -23,11 +23,8 @@ describe('compare in the browser', () => {
   };
   async function runDone(version: number) {
     const run = await post(`/criteria/${criterionId}/runs`, { version, split: 'dev' });
-    for (;;) {
-      const r = (await (await fetch(`${wb.url}/api/runs/${run.id}`)).json()) as { status: string };
-      if (!['queued', 'running'].includes(r.status)) { expect(r.status).toBe('done'); return run.id; }
-      await new Promise((done) => setTimeout(done, 50));
-    }
+    expect(await runEnded(wb, run.id)).toBe('done');
+    return run.id;
   }
 
   beforeAll(async () => {

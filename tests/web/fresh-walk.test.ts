@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startWorkbench, type Workbench } from './support/harness.ts';
+import { startWorkbench, type Workbench, runEnded } from './support/harness.ts';
 import { installSamples } from '../../server/services/samples.ts';
 import { rubricRespond } from '../support/rubric-model.ts';
 
@@ -40,13 +40,7 @@ describe('a fresh workspace, walked screen by screen', () => {
     if (raw) rawText.push(`${hash}: ${raw[0]}`);
     return text;
   }
-  async function waitForRun(id: number) {
-    for (;;) {
-      const r = (await (await fetch(`${wb.url}/api/runs/${id}`)).json()) as { status: string };
-      if (!['queued', 'running'].includes(r.status)) return r.status;
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  }
+  const waitForRun = (id: number) => runEnded(wb, id);
 
   beforeAll(async () => {
     wb = await startWorkbench({ respond: rubricRespond });

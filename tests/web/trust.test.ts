@@ -5,7 +5,7 @@ import { childEnv } from '../support/cli.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { chooseFile, startWorkbench, type Workbench } from './support/harness.ts';
+import { chooseFile, startWorkbench, type Workbench, runEnded } from './support/harness.ts';
 import { installSamples } from '../../server/services/samples.ts';
 import { parseRecords } from '../support/workspace.ts';
 import { guessImportFormat } from '../../web/src/lib/import-format.ts';
@@ -52,13 +52,7 @@ describe('the trust report in the browser', () => {
   let gptRun = 0;
   let ordinal = 0;
 
-  async function waitForRun(id: number) {
-    for (;;) {
-      const r = (await (await fetch(`${wb.url}/api/runs/${id}`)).json()) as { status: string };
-      if (!['queued', 'running'].includes(r.status)) return r.status;
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  }
+  const waitForRun = (id: number) => runEnded(wb, id);
 
   beforeAll(async () => {
     wb = await startWorkbench({ respond: judge });

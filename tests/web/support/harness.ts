@@ -86,3 +86,12 @@ export const jsonl = (records: object[]) => records.map((r) => JSON.stringify(r)
 export async function chooseFile(page: Page, name: string, text: string) {
   await page.getByTestId('file-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(text) });
 }
+
+/** Polls GET /api/runs/:id of the workbench until the run has ended; its final status. */
+export async function runEnded(wb: Pick<Workbench, 'url'>, id: number): Promise<string> {
+  for (;;) {
+    const r = (await (await fetch(`${wb.url}/api/runs/${id}`)).json()) as { status: string };
+    if (!['queued', 'running'].includes(r.status)) return r.status;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
