@@ -12,6 +12,9 @@ export const pct = (x: number | null | undefined, digits = 1): string => (x === 
 /** A coefficient (kappa, PABAK, AC1, balanced accuracy…): `num(0.61234)` → "0.612"; "—" when there is no value. */
 export const num = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
+/** US dollars to the hundredth of a cent, as costs and cost previews are shown: `usd(0.05171)` → "$0.0517". */
+export const usd = (x: number): string => `$${x.toFixed(4)}`;
+
 /** A count with thousands separators: `count(12345)` → "12,345". */
 export const count = (n: number): string => n.toLocaleString('en-US');
 

@@ -5,6 +5,7 @@ import type { RunCostPreview } from '../../shared/runs.ts';
 import { tokenCount } from './limiter.ts';
 import { cacheKey } from './cache-key.ts';
 import { shellQuote } from '../../shared/shell.ts';
+import { usd } from '../../shared/format.ts';
 
 /** Completion tokens assumed per request when the version sets no max_tokens (cost previews, TPM reservations). */
 export const DEFAULT_COMPLETION_TOKENS = 300;
@@ -68,6 +69,6 @@ export function previewCost(repos: Repositories, input: CostPreviewInput): RunCo
 export function describeCostPreview(e: RunCostPreview): string {
   const cached = e.cachedRequests ? ` (${e.cachedRequests} cached, free)` : '';
   const completion = `${e.completionTokensFrom === 'max_tokens' ? '≤' : '~'}${e.completionTokensPerRequest} completion`;
-  const cost = e.cost === null ? `cost unknown: no price for "${e.model}" (concur prices set ${shellQuote(e.model)} INPUT OUTPUT)` : `≈ $${e.cost.toFixed(4)} (${e.model})`;
+  const cost = e.cost === null ? `cost unknown: no price for "${e.model}" (concur prices set ${shellQuote(e.model)} INPUT OUTPUT)` : `≈ ${usd(e.cost)} (${e.model})`;
   return `cost preview: ${e.requests} requests${cached} × ~${e.avgPromptTokens} prompt + ${completion} tokens = ${e.promptTokens + e.completionTokens} tokens ${cost}${e.sampled ? ' [sampled]' : ''}`;
 }

@@ -26,6 +26,7 @@ import { ownerIsDead } from '../judge/owner.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { profileByRef } from './profiles.ts';
 import type { CandidateRow, OptimizationRow, OptimizationStatus, OptimizerStrategy, ProposerEndpoint, SplitMetrics } from '../db/optimizations.ts';
+import { usd } from '../../shared/format.ts';
 
 export type { OptimizerStrategy, OptimizationStatus, SplitMetrics } from '../db/optimizations.ts';
 
@@ -452,7 +453,7 @@ class Search {
       this.opt.stopForBudget(`stopped before ${what}: ${spent.judgeCalls + spent.proposerCalls} calls made, ${calls} more would pass the cap of ${o.maxCalls}`);
     }
     if (o.budgetUsd !== null && spent.cost + cost > o.budgetUsd) {
-      this.opt.stopForBudget(`stopped before ${what}: $${spent.cost.toFixed(4)} spent, ~$${cost.toFixed(4)} more would pass the budget of $${o.budgetUsd}`);
+      this.opt.stopForBudget(`stopped before ${what}: ${usd(spent.cost)} spent, ~${usd(cost)} more would pass the budget of $${o.budgetUsd}`);
     }
   }
 

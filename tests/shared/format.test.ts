@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, delta, interval, num, pct, plural, signedPts, snippet } from '../../shared/format.ts';
+import { count, delta, interval, num, pct, plural, signedPts, snippet, usd } from '../../shared/format.ts';
 
 describe('shared number formatting (reports and screens)', () => {
   it('writes rates, coefficients and counts one way', () => {
@@ -10,6 +10,8 @@ describe('shared number formatting (reports and screens)', () => {
     expect(count(1234567)).toBe('1,234,567');
     expect(plural(1, 'item')).toBe('1 item');
     expect(plural(12345, 'item')).toBe('12,345 items');
+    expect(usd(0.05171)).toBe('$0.0517');
+    expect(usd(0)).toBe('$0.0000');
   });
 
   it('writes an interval with its level, clipping a coefficient\'s Wald bounds to [−1, 1]', () => {

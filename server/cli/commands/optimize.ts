@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { interval } from '../../../shared/format.ts';
+import { interval, usd } from '../../../shared/format.ts';
 import { Optimizer, BEST_BY, type OptimizeRequest, type OptimizerStrategy, type OptimizationView, type SplitMetrics } from '../../services/optimizer.ts';
 import { ConflictError } from '../../services/errors.ts';
 import { leaf, need, num, openDb, usageError, type CliContext, type DbOption } from '../common.ts';
@@ -40,7 +40,7 @@ const pct = (m: SplitMetrics | null, k: 'agreement' | 'kappa') => (m ? interval(
 
 function describe(v: OptimizationView): string {
   const lines = [`optimization ${v.id} ${v.status}${v.message ? ` — ${v.message}` : ''}`,
-    `  ${v.judgeCalls} judge calls, ${v.proposerCalls} proposer calls, $${v.cost.toFixed(4)}; dev peeks: ${v.devPeeks} (criterion: ${v.criterionDevPeeks})`,
+    `  ${v.judgeCalls} judge calls, ${v.proposerCalls} proposer calls, ${usd(v.cost)}; dev peeks: ${v.devPeeks} (criterion: ${v.criterionDevPeeks})`,
     `  v${v.fromVersionNumber} (from): train agreement ${pct(v.base.train, 'agreement')} kappa ${pct(v.base.train, 'kappa')} | dev agreement ${pct(v.base.dev, 'agreement')} kappa ${pct(v.base.dev, 'kappa')}`];
   for (const c of v.candidates) {
     const move = c.moveDev?.agreement == null ? '' : ` (${c.moveDev.agreement >= 0 ? '+' : ''}${(c.moveDev.agreement * 100).toFixed(1)} pts vs v${c.parentNumber})`;
@@ -79,7 +79,7 @@ async function execute(o: Opts): Promise<number> {
       ...(o.proposerProfile ? { proposerProfile: o.proposerProfile } : {}),
     };
     const p = optimizer.costPreview(c, req);
-    const text = `cost preview: ${p.judgeCalls} judge calls (${p.judgeModel}) + ${p.proposerCalls} proposer calls (${p.proposerModel}) ≈ ${p.cost === null ? 'cost unknown (no price; concur prices set MODEL INPUT OUTPUT)' : `$${p.cost.toFixed(4)}`} — ${p.note}`;
+    const text = `cost preview: ${p.judgeCalls} judge calls (${p.judgeModel}) + ${p.proposerCalls} proposer calls (${p.proposerModel}) ≈ ${p.cost === null ? 'cost unknown (no price; concur prices set MODEL INPUT OUTPUT)' : usd(p.cost)} — ${p.note}`;
     if (o.dryRun) { if (json) console.log(JSON.stringify(p, null, 2)); else console.log(text); return 0; }
     say(text);
     id = optimizer.create(c, req).id;

@@ -5,6 +5,7 @@ import { limitProblem } from '../../judge/limiter.ts';
 import { ConflictError } from '../../services/errors.ts';
 import { planRun, runCostPreview, type RunRequest } from '../../services/runs.ts';
 import { leaf, need, num, openDb, split, usageError, type CliContext, type DbOption } from '../common.ts';
+import { usd } from '../../../shared/format.ts';
 
 interface Opts extends DbOption {
   dataset?: string; criterion?: string; version?: string; split?: string; scope?: string; samples?: string;
@@ -18,7 +19,7 @@ function progressPrinter(json: boolean) {
   return (p: RunProgress) => {
     const frac = p.total ? p.done / p.total : 1;
     const eta = p.etaSec === null ? '' : ` ETA ${Math.ceil(p.etaSec)}s`;
-    const text = `${p.done}/${p.total} judged, ${p.errors} errors, ${p.cached} cached, ${p.ratePerSec.toFixed(1)}/s${eta}, ${p.promptTokens + p.completionTokens} tokens, $${p.cost.toFixed(4)}`;
+    const text = `${p.done}/${p.total} judged, ${p.errors} errors, ${p.cached} cached, ${p.ratePerSec.toFixed(1)}/s${eta}, ${p.promptTokens + p.completionTokens} tokens, ${usd(p.cost)}`;
     if (tty && !json) {
       const width = 24, filled = Math.round(frac * width);
       process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}   `);
@@ -146,7 +147,7 @@ async function follow(ws: ReturnType<typeof openDb>, runId: number, o: Opts, jso
   if (json) console.log(JSON.stringify({ run: run.id, ...run }, null, 2));
   else {
     console.log(`run ${run.id} ${run.status}: ${run.done}/${run.total} judged, ${run.errors} errors, ${run.cached} cached, `
-      + `${run.promptTokens + run.completionTokens} tokens (${run.promptTokens} prompt + ${run.completionTokens} completion), $${run.cost.toFixed(4)}`
+      + `${run.promptTokens + run.completionTokens} tokens (${run.promptTokens} prompt + ${run.completionTokens} completion), ${usd(run.cost)}`
       + `${run.message ? ` — ${run.message}` : ''}`);
     if (run.status !== 'done') console.log(`resume with: concur run --resume ${run.id}${run.errors ? ' [--retry-errors]' : ''}`);
   }

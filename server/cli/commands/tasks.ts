@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { leaf, num, openDb, printList, type CliContext, type DbOption } from '../common.ts';
 import { cancelTask, listTasks, runCalls, task, taskCalls } from '../../services/tasks.ts';
+import { usd } from '../../../shared/format.ts';
 
 interface ListOpts extends DbOption { dataset?: string; criterion?: string; limit?: string; format?: string }
 interface IdOpts extends DbOption { format?: string; limit?: string; offset?: string }
 
-const money = (x: number) => `$${x.toFixed(4)}`;
 
 export function register(program: Command, ctx: CliContext) {
   const group = program.command('tasks').description('engine tasks that are not judge runs (proposer, critique grouping) and the record of every model call');
@@ -32,7 +32,7 @@ export function register(program: Command, ctx: CliContext) {
       const { calls } = taskCalls(ws, t.id);
       if (o.format === 'json') { console.log(JSON.stringify({ ...t, calls }, null, 2)); return 0; }
       console.log(`task ${t.id} (${t.kind}): ${t.status}${t.message ? ` — ${t.message}` : ''}; ${t.model} at ${t.baseUrl}; created ${t.createdAt}`);
-      printList(calls, 'table', (c) => ({ call: c.id, at: c.createdAt, cached: c.cached ? 'yes' : '', attempts: c.attempts, 'latency ms': c.latencyMs ?? '', tokens: `${c.promptTokens}+${c.completionTokens}`, cost: money(c.cost), error: c.error ?? '' }));
+      printList(calls, 'table', (c) => ({ call: c.id, at: c.createdAt, cached: c.cached ? 'yes' : '', attempts: c.attempts, 'latency ms': c.latencyMs ?? '', tokens: `${c.promptTokens}+${c.completionTokens}`, cost: usd(c.cost), error: c.error ?? '' }));
       return 0;
     });
   leaf<IdOpts>(group, ctx, 'cancel <id>', 'cancel a queued or running task (another process that runs it stops within a heartbeat)',
@@ -50,7 +50,7 @@ export function register(program: Command, ctx: CliContext) {
       const page = runCalls(ws, num(run, 'run', true)!, { limit: num(o.limit, 'limit', true), offset: num(o.offset, 'offset', true) });
       if (o.format === 'json') { console.log(JSON.stringify(page, null, 2)); return 0; }
       if (!page.total) { console.log(`run ${run} has no recorded model calls (an imported run, or one not executed yet)`); return 0; }
-      printList(page.calls, 'table', (c) => ({ call: c.id, item: c.itemId ?? '', sample: c.sample ?? '', cached: c.cached ? 'yes' : '', attempts: c.attempts, 'latency ms': c.latencyMs ?? '', tokens: `${c.promptTokens}+${c.completionTokens}`, cost: money(c.cost), error: c.error ?? '' }));
+      printList(page.calls, 'table', (c) => ({ call: c.id, item: c.itemId ?? '', sample: c.sample ?? '', cached: c.cached ? 'yes' : '', attempts: c.attempts, 'latency ms': c.latencyMs ?? '', tokens: `${c.promptTokens}+${c.completionTokens}`, cost: usd(c.cost), error: c.error ?? '' }));
       console.log(`${page.calls.length} of ${page.total} calls`);
       return 0;
     });
