@@ -58,7 +58,7 @@ export function alignmentRepository(db: DB) {
   // Labelled items of the criterion's dataset in the split that the run has no place for (e.g. left out of an
   // imported run): usable current label of the annotator, not a few-shot example. They count as notJudged.
   const missingLabelled = db.prepare(`
-    SELECT i.id, i.split, cl.verdict, i.dimensions
+    SELECT i.id, i.split, cl.verdict, i.dimension_set_id
     FROM current_labels cl JOIN ${items} ON i.id = cl.item_id
     WHERE cl.criterion_id = @criterionId AND cl.annotator = @annotator AND cl.verdict IS NOT NULL AND cl.ambiguous = 0
       AND i.dataset_id = @datasetId AND ${inSplit}
@@ -156,11 +156,11 @@ export function alignmentRepository(db: DB) {
       headlineCounts[isPrincipal(q.criterionId, q.annotator) ? 'principal' : 'other'].all({ runId: q.runId, criterionId: q.criterionId, annotator: q.annotator, split: q.split, fewShot: JSON.stringify(q.fewShot) }) as Array<[split: Split, code: number, expertPass: number, judgePass: number, n: number]>,
     /**
      * The labelled items of the dataset in the split outside the run's items (usable current label of
-     * `annotator`, not few-shot): [item id, split, expert verdict, dimensions JSON]. They are notJudged.
+     * `annotator`, not few-shot): [item id, split, expert verdict, dimension set id]. They are notJudged.
      * `planned`: how many of the run's items are in the split, when the caller has counted them.
      */
     missingLabelled: (q: { runId: number; criterionId: number; datasetId: number; annotator: string; split: SplitFilter; fewShot: readonly number[] }, planned?: number) =>
-      ((planned ?? plannedInSplit.get(q)!.n) >= itemsInSplit.get(q)!.n ? [] : missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) })) as Iterable<[itemId: number, split: Split, verdict: string, dimensions: string]>,
+      ((planned ?? plannedInSplit.get(q)!.n) >= itemsInSplit.get(q)!.n ? [] : missingLabelled.iterate({ ...q, fewShot: JSON.stringify(q.fewShot) })) as Iterable<[itemId: number, split: Split, verdict: string, dimensionSetId: number]>,
     /** The run's planned items in the split that `annotator` labelled, with the label and the sample-0 judgment. */
     labelledRows: (q: { runId: number; criterionId: number; annotator: string; split: SplitFilter }) =>
       labelledRows.iterate(q) as IterableIterator<LabelledRow>,

@@ -274,37 +274,27 @@ export class Workspace {
 
   /** The binary report of a one-sample run, counted from one streamed pass over its items. */
   private streamedReport(criterion: Criterion, run: Run, split: SplitFilter, annotator: string, full: boolean): AlignmentReport {
+    if (!full && annotator === criterion.principalAnnotator) return this.headlineReports(criterion, run, [split])[0]!;
     const version = run.versionId !== null ? this.repos.versions.get(run.versionId)! : null;
-    const fewShot = new Set(version?.examples ?? []);
     const builder = new BinaryReportBuilder(split, { slices: full, verbosity: full });
-    const dims = new Map<string, Record<string, string>>();
-    const label = { verdict: null as string | null, ambiguous: false };
-    if (!full && annotator === criterion.principalAnnotator) {
-      return this.headlineReports(criterion, run, [split])[0]!;
-    } else if (full) {
+    if (full) {
       const planned = { train: 0, dev: 0, test: 0 };
-      // dimension set id → its parsed dimensions, shared by every item of the set (the builder groups by identity)
+      // dimension set id → its parsed dimensions, one object per set (the builder groups items by identity)
       const sets: Array<Record<string, string> | undefined> = [];
+      const dimensionsOf = (setId: number) => (sets[setId] ??= JSON.parse(this.repos.alignment.dimensionSet(setId)) as Record<string, string>);
       for (const [packed, setId] of this.repos.alignment.runRows({ runId: run.id, criterionId: criterion.id, annotator, split, fewShot: version?.examples ?? [] })) {
-        let d = sets[setId];
-        if (!d) {
-          const text = this.repos.alignment.dimensionSet(setId);
-          d = dims.get(text);
-          if (!d) dims.set(text, (d = JSON.parse(text) as Record<string, string>));
-          sets[setId] = d;
-        }
         const code = packed % 128, itemSplit = SPLIT_CODES[(code >> 2) & 3]!;
         planned[itemSplit]++;
-        builder.add(itemSplit, d, code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, (packed - code) / 128);
+        builder.add(itemSplit, dimensionsOf(setId), code & 2 ? 'pass' : 'fail', code & 1 ? 'pass' : 'fail', HEADLINE_EXCLUSIONS[code >> 4]!, (packed - code) / 128);
       }
-      for (const [, itemSplit, expert, dimensions] of this.missingLabelled(criterion, run, split, annotator, version?.examples ?? [], planned)) {
-        let d = dims.get(dimensions);
-        if (!d) dims.set(dimensions, (d = JSON.parse(dimensions) as Record<string, string>));
-        builder.add(itemSplit, d, expert, null, 'notJudged', 0);
+      for (const [, itemSplit, expert, setId] of this.missingLabelled(criterion, run, split, annotator, version?.examples ?? [], planned)) {
+        builder.add(itemSplit, dimensionsOf(setId), expert, null, 'notJudged', 0);
       }
     } else {
       // another annotator: only the items they labelled can be compared (n, agreement, kappa)
       const none: Record<string, string> = {};
+      const fewShot = new Set(version?.examples ?? []);
+      const label = { verdict: null as string | null, ambiguous: false };
       for (const [itemId, expert, ambiguous, judge, judged] of this.repos.alignment.labelledRows({ runId: run.id, criterionId: criterion.id, annotator, split })) {
         label.verdict = expert; label.ambiguous = ambiguous === 1;
         builder.add('dev', none, expert, judge, exclusionOf(fewShot.has(itemId), label, judged === 1, judge), 0);
