@@ -39,12 +39,12 @@ function ownWork() {
     const reply = JSON.stringify({ critique: 'The reply explains the pending authorisation correctly and sets expectations.', verdict: 'pass' });
     // As the engine writes them: cache entries, judgments and their model_calls rows in one transaction.
     const to = { taskKind: 'judge', baseUrl: fake.url, model: b.version.model };
-    const write = b.ws.repos.db.transaction((js: ReturnType<JudgeContext['judgment']>[], keys: string[]) => {
+    const write = b.ws.repos.db.transaction((js: ReturnType<JudgeContext['record']>[], keys: string[]) => {
       for (const k of keys) b.ws.repos.cache.put(k, { content: reply, promptTokens: 60, completionTokens: 20 });
       b.ws.repos.runs.recordJudgmentsWithCalls(run.id, js, keys, to);
     });
     const t = { render: 0, key: 0, parse: 0, write: 0 };
-    let pending: ReturnType<JudgeContext['judgment']>[] = [], keys: string[] = [];
+    let pending: ReturnType<JudgeContext['record']>[] = [], keys: string[] = [];
     const cpu = () => { const c = process.cpuUsage(); return c.user + c.system; };
     const total0 = cpu();
     for (const item of items) {
@@ -55,7 +55,7 @@ function ownWork() {
       const key = cacheKey(messages, b.version, 0, fake.url);
       b.ws.repos.cache.get(key);
       d = cpu(); t.key += d - c; c = d;
-      pending.push(judge.judgment(item.id, 0, reply, { promptTokens: 60, completionTokens: 20, latencyMs: 1, attempts: 1, cached: false }));
+      pending.push(judge.record(item.id, 0, reply, { promptTokens: 60, completionTokens: 20, latencyMs: 1, attempts: 1, cached: false }));
       keys.push(key);
       d = cpu(); t.parse += d - c; c = d;
       if (pending.length === 12) { write(pending, keys); pending = []; keys = []; } // ~ the batch a 10 ms window collects at 1,200/s

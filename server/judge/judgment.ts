@@ -67,10 +67,6 @@ export class JudgeContext implements RunCallKind {
     return cacheKey(messages, this.version, sample, this.baseUrl);
   }
 
-  record(itemId: number, sample: number, content: string, meta: ReplyMeta): NewJudgment {
-    return this.judgment(itemId, sample, content, meta);
-  }
-
   /** Tokens reserved against a TPM limit before the call: prompt characters / 4 + max_tokens. */
   tokenCount(messages: ChatMessage[]): number {
     let chars = 0;
@@ -83,8 +79,7 @@ export class JudgeContext implements RunCallKind {
   }
 
   /** A judgment from a reply: parsed verdict, or an error that keeps the raw text. */
-  judgment(itemId: number, sample: number, content: string,
-    meta: { promptTokens: number; completionTokens: number; latencyMs: number | null; attempts: number; cached: boolean }): NewJudgment {
+  record(itemId: number, sample: number, content: string, meta: ReplyMeta): NewJudgment {
     const parsed = parseJudgeReply(content, this.criterion);
     const cost = meta.cached ? 0 : this.cost(meta.promptTokens, meta.completionTokens);
     const base = {
