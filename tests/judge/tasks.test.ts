@@ -12,6 +12,7 @@ import { ruleDataset, RULE_DATASET_ANNOTATOR } from '../support/rule-dataset.ts'
 import { tempWorkspace } from '../support/workspace.ts';
 import { source } from '../support/seed.ts';
 import { buildTestApp } from '../support/app.ts';
+import { concur } from '../support/cli.ts';
 import { FAST_PROVIDER, judgeWorkspace, testEnv, waitFor } from './helpers.ts';
 import { Workspace } from '../../server/services/workspace.ts';
 import { openWorkspace } from '../../server/db/index.ts';
@@ -388,7 +389,6 @@ describe('tasks and the call record over HTTP and the CLI', () => {
     expect((await app.inject({ url: `/api/tasks?criterion=999` })).statusCode).toBe(404);
     // the CLI lists and shows the same records
     s.ws.repos.db.close();
-    const { concur } = await import('../support/cli.ts');
     const listed = await concur(['tasks', 'list', '--db', s.path, '--format', 'json']);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout).map((t: { id: number }) => t.id)).toEqual([p.taskId, running.id]);
@@ -417,7 +417,6 @@ describe('tasks and the call record over HTTP and the CLI', () => {
     expect((await app.inject({ url: `/api/runs/${run.id}/calls?offset=-1` })).statusCode).toBe(400);
     expect((await app.inject({ url: '/api/runs/999/calls' })).statusCode).toBe(404);
     s.ws.repos.db.close();
-    const { concur } = await import('../support/cli.ts');
     const cli = await concur(['tasks', 'calls', String(run.id), '--db', s.path, '--limit', '3']);
     expect(cli.code).toBe(0);
     expect(cli.stdout.trim().split('\n').at(-1)).toBe('3 of 12 calls');
